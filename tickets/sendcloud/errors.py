@@ -1,0 +1,55 @@
+"""The exception family of the Sendcloud client.
+
+Messages are safe to log: they name the request path, the upstream status and Sendcloud's
+request id where known, and never a key, a secret or an Authorization header.
+"""
+
+
+class SendcloudError(Exception):
+    """Root of every failure the client raises."""
+
+    def __init__(self, message: str, *, status: int | None = None, path: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.path = path
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.path:
+            parts.append(f"path={self.path}")
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        return " ".join(parts)
+
+
+class TicketNotFound(SendcloudError):
+    """Sendcloud answered 404: the ticket does not exist or belongs to another account."""
+
+
+class CredentialsRejected(SendcloudError):
+    """Sendcloud answered 401: the public or secret key is wrong."""
+
+
+class AccessDenied(SendcloudError):
+    """Sendcloud answered 403: the keys work but may not use the Support API (beta not enabled)."""
+
+
+class RateLimited(SendcloudError):
+    """Sendcloud answered 429. `retry_after` is the wait in seconds, or None when not sent."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Unavailable(SendcloudError):
+    """Sendcloud could not be reached or failed: timeout, connection error, 5xx or an HTML page."""
+
+
+class InvalidResponse(SendcloudError):
+    """Sendcloud answered JSON of an unexpected shape, or another unexpected status."""
+
+
+class ConfigurationError(SendcloudError):
+    """The client is set up wrongly, for example the API URL redirects to another host."""
