@@ -1,0 +1,162 @@
+"""Pages of the dashboard: home, the ticket page and its refresh, and the health check."""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tickets import services
+from tickets.presentation import build_ticket_view
+from tickets.sendcloud.errors import TicketNotFound
+
+logger = logging.getLogger(__name__)
+
+# Sendcloud documents ticket ids as int64.
+MAX_TICKET_ID = 2**63 - 1
+MAX_TICKET_ID_DIGITS = len(str(MAX_TICKET_ID))
+
+# The parts of the ticket page that a poll may replace; their rendering is the fingerprint.
+REFRESHED_PARTIALS = ("upstream_banner", "status_panel", "document_timeline")
+
+
+class InvalidTicketId(Http404):
+    """A ticket id that cannot exist, rejected without asking Sendcloud."""
+
+
+def parse_ticket_id(raw: str) -> int:
+    """Return the ticket id in a URL, or raise a 404 for anything that is not one."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_TICKET_ID_DIGITS:
+        raise InvalidTicketId(_("“%(value)s” is not a ticket number.") % {"value": raw[:40]})
+    number = int(raw)
+    if not 1 <= number <= MAX_TICKET_ID:
+        raise InvalidTicketId(_("“%(value)s” is not a ticket number.") % {"value": raw[:40]})
+    return number
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "tickets/home.html")
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Lead from the ticket number box to the ticket page."""
+    query = request.GET.get("q", "").strip().lstrip("#")
+    try:
+        number = parse_ticket_id(query)
+    except InvalidTicketId:
+        message = _("Enter a ticket number, such as 43.")
+        if query:
+            message = _("“%(value)s” is not a ticket number.") % {"value": query[:40]}
+        return render(
+            request, "tickets/home.html", {"search_error": message, "query": query}, status=400
+        )
+    return redirect("ticket_detail", ticket_id=number)
+
+
+def _ticket_context(snapshot: services.TicketSnapshot, *, oob: bool = False) -> dict:
+    return {
+        "view": build_ticket_view(snapshot.ticket),
+        "snapshot": snapshot,
+        "failure": snapshot.failure,
+        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        "oob": oob,
+    }
+
+
+def _fingerprint(request: HttpRequest, context: dict) -> str:
+    """Hash what the refreshing parts of the page would show, relative times included."""
+    digest = hashlib.blake2b(digest_size=12)
+    for name in REFRESHED_PARTIALS:
+        html = render_to_string(f"tickets/ticket.html#{name}", context, request)
+        digest.update(html.encode())
+    digest.update(context["view"].state_phrase.encode())
+    return digest.hexdigest()
+
+
+def _unavailable_page(request: HttpRequest, failure: services.UpstreamFailure) -> HttpResponse:
+    response = render(
+        request,
+        "tickets/upstream_error.html",
+        {"failure": failure},
+        status=failure.page_status,
+    )
+    if failure.page_status == 503:
+        retry_after = failure.retry_after or settings.DASHBOARD_RETRY_AFTER_SECONDS
+        response["Retry-After"] = str(max(1, round(retry_after)))
+    return response
+
+
+@require_GET
+def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    number = parse_ticket_id(ticket_id)
+    try:
+        snapshot = services.get_ticket(number)
+    except TicketNotFound:
+        return render(request, "tickets/ticket_not_found.html", {"ticket_id": number}, status=404)
+    except services.TicketUnavailable as unavailable:
+        return _unavailable_page(request, unavailable.failure)
+
+    context = _ticket_context(snapshot)
+    context["fingerprint"] = _fingerprint(request, context)
+    response = render(request, "tickets/ticket.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_GET
+def ticket_refresh(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """Answer a poll of the ticket page: only the freshness line if nothing changed.
+
+    Always 200, because htmx swaps no 4xx or 5xx answer: a failure becomes a banner and the
+    page keeps the last known data.
+    """
+    number = parse_ticket_id(ticket_id)
+    if not request.htmx or request.htmx.history_restore_request:
+        return redirect("ticket_detail", ticket_id=number)
+
+    try:
+        snapshot = services.get_ticket(number)
+    except TicketNotFound:
+        failure = services.UpstreamFailure(
+            kind="not_found",
+            message=_("Sendcloud no longer finds this ticket."),
+            since=timezone.now(),
+        )
+        response = _refresh_without_data(request, failure)
+    except services.TicketUnavailable as unavailable:
+        response = _refresh_without_data(request, unavailable.failure)
+    else:
+        context = _ticket_context(snapshot, oob=True)
+        fingerprint = _fingerprint(request, context)
+        if fingerprint == request.GET.get("fingerprint"):
+            response = render(request, "tickets/ticket.html#freshness", context)
+        else:
+            context["fingerprint"] = fingerprint
+            response = render(request, "tickets/ticket_refresh.html", context)
+
+    patch_vary_headers(response, ["HX-Request"])
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _refresh_without_data(request: HttpRequest, failure: services.UpstreamFailure) -> HttpResponse:
+    # The page keeps what it shows. An empty fingerprint makes the next good poll redraw it all.
+    context = {"failure": failure, "oob": True, "fingerprint": "", "checked_at": timezone.now()}
+    return render(request, "tickets/ticket_refresh_failed.html", context)
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Report that the process serves requests, without touching Sendcloud."""
+    return JsonResponse({"status": "ok"})
