@@ -1,1 +1,5 @@
-pytest_plugins = ["tests.simulator_fixtures"]
+pytest_plugins = [
+    "tests.simulator_fixtures",
+    "tests.dashboard_fixtures",
+    "tests.browser_fixtures",
+]

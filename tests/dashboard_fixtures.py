@@ -1,0 +1,42 @@
+"""Pytest fixtures for Django-level tests: the dashboard pointed at the simulator, and agents."""
+
+import pytest
+from django.core.cache import cache
+
+from tickets.sendcloud.client import reset_client
+
+AGENT_USERNAME = "agent"
+AGENT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # The database cache table is not flushed between tests, and Redis never is.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def sendcloud(simulator, settings):
+    """Point the dashboard's Sendcloud client at the simulator; return the simulator."""
+    settings.SENDCLOUD_API_URL = simulator.url
+    settings.SENDCLOUD_PUBLIC_KEY = simulator.public_key
+    settings.SENDCLOUD_SECRET_KEY = simulator.secret_key
+    settings.SENDCLOUD_DEADLINE = 3.0
+    settings.SENDCLOUD_READ_TIMEOUT = 2.0
+    reset_client()
+    yield simulator
+    reset_client()
+
+
+@pytest.fixture
+def agent(django_user_model):
+    return django_user_model.objects.create_user(username=AGENT_USERNAME, password=AGENT_PASSWORD)
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    """A Django test client signed in as an agent."""
+    client.force_login(agent)
+    return client
