@@ -9,17 +9,13 @@ AGENT_USERNAME = "agent"
 AGENT_PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    # The database cache table is not flushed between tests, and Redis never is.
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
-def sendcloud(simulator, settings):
-    """Point the dashboard's Sendcloud client at the simulator; return the simulator."""
+def sendcloud(simulator, settings, db):
+    """Point the dashboard's Sendcloud client at the simulator; return the simulator.
+
+    The cache starts empty, because the database cache table is not flushed between tests.
+    """
+    cache.clear()
     settings.SENDCLOUD_API_URL = simulator.url
     settings.SENDCLOUD_PUBLIC_KEY = simulator.public_key
     settings.SENDCLOUD_SECRET_KEY = simulator.secret_key
@@ -28,6 +24,7 @@ def sendcloud(simulator, settings):
     reset_client()
     yield simulator
     reset_client()
+    cache.clear()
 
 
 @pytest.fixture

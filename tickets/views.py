@@ -75,8 +75,9 @@ def _ticket_context(snapshot: services.TicketSnapshot, *, oob: bool = False) -> 
 def _fingerprint(request: HttpRequest, context: dict) -> str:
     """Hash what the refreshing parts of the page would show, relative times included."""
     digest = hashlib.blake2b(digest_size=12)
+    in_page = {**context, "oob": False}
     for name in REFRESHED_PARTIALS:
-        html = render_to_string(f"tickets/ticket.html#{name}", context, request)
+        html = render_to_string(f"tickets/ticket.html#{name}", in_page, request)
         digest.update(html.encode())
     digest.update(context["view"].state_phrase.encode())
     return digest.hexdigest()

@@ -9,7 +9,7 @@
   "use strict";
 
   let lastPoll = Date.now();
-  let inFlight = false;
+  let inFlight = null;
 
   function poller() {
     const element = document.getElementById("poller");
@@ -26,6 +26,11 @@
 
   function pollIfDue() {
     const element = poller();
+    if (inFlight && !document.body.contains(inFlight)) {
+      // A swap replaced the element whose request was in flight, so its afterRequest
+      // event could not bubble up to the document.
+      inFlight = null;
+    }
     if (!element || document.hidden || inFlight) {
       return;
     }
@@ -44,12 +49,12 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.target.id === "poller") {
-      inFlight = true;
+      inFlight = event.target;
     }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.target.id === "poller") {
-      inFlight = false;
+      inFlight = null;
       lastPoll = Date.now();
       showConnectionBanner(!event.detail.successful);
     }
