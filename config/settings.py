@@ -192,6 +192,16 @@ DASHBOARD_STALE_SECONDS = env_int("DASHBOARD_STALE_SECONDS", 24 * 3600, minimum=
 # How long to tell clients to wait after Sendcloud failed, in the Retry-After header.
 DASHBOARD_RETRY_AFTER_SECONDS = env_int("DASHBOARD_RETRY_AFTER_SECONDS", 30, minimum=1)
 
+# The ticket queue. A document request older than this many days stands out in the documents
+# queue.
+DASHBOARD_DOCUMENT_OVERDUE_DAYS = env_int("DASHBOARD_DOCUMENT_OVERDUE_DAYS", 3, minimum=0)
+# Seconds between the starts of two passes of `manage.py sync_tickets --loop`.
+SYNC_INTERVAL_SECONDS = env_int("SYNC_INTERVAL_SECONDS", 60, minimum=5)
+# Seconds after the last successful sync pass when the pages warn that the data is late.
+SYNC_LATE_SECONDS = env_int(
+    "SYNC_LATE_SECONDS", max(300, 3 * SYNC_INTERVAL_SECONDS), minimum=1
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

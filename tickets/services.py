@@ -13,9 +13,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import mirror
 from tickets.sendcloud import errors
 from tickets.sendcloud.client import get_client
 from tickets.sendcloud.types import Ticket
@@ -147,5 +149,11 @@ def _fall_back(ticket_id: int, error: errors.SendcloudError, duration: float) ->
 
 
 def _record_in_mirror(ticket: Ticket) -> None:
-    """Write a freshly fetched ticket through to the local mirror."""
-    # The mirror arrives with the ticket queue; until then there is nothing to write.
+    """Write a freshly fetched ticket through to the local mirror.
+
+    A failed write is logged and does not fail the page: the next sync pass repairs the row.
+    """
+    try:
+        mirror.record_ticket(ticket)
+    except DatabaseError:
+        logger.exception("Writing ticket %s through to the mirror failed.", ticket.id)
