@@ -1,4 +1,7 @@
-"""Pages of the dashboard: home, the ticket page and its refresh, and the health check."""
+"""Pages of the dashboard: the ticket page and its refresh, and the health check.
+
+The queue pages, the look-ups and the search box live in `queue_views.py`.
+"""
 
 import hashlib
 import logging
@@ -39,27 +42,6 @@ def parse_ticket_id(raw: str) -> int:
     if not 1 <= number <= MAX_TICKET_ID:
         raise InvalidTicketId(_("“%(value)s” is not a ticket number.") % {"value": raw[:40]})
     return number
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tickets/home.html")
-
-
-@require_GET
-def search(request: HttpRequest) -> HttpResponse:
-    """Lead from the ticket number box to the ticket page."""
-    query = request.GET.get("q", "").strip().lstrip("#")
-    try:
-        number = parse_ticket_id(query)
-    except InvalidTicketId:
-        message = _("Enter a ticket number, such as 43.")
-        if query:
-            message = _("“%(value)s” is not a ticket number.") % {"value": query[:40]}
-        return render(
-            request, "tickets/home.html", {"search_error": message, "query": query}, status=400
-        )
-    return redirect("ticket_detail", ticket_id=number)
 
 
 def _ticket_context(snapshot: services.TicketSnapshot, *, oob: bool = False) -> dict:
