@@ -1,4 +1,4 @@
-"""What the ticket templates show, built from a typed ticket and the time of rendering."""
+"""Presentation of a ticket for the templates: labels, derived states and the timeline."""
 
 from dataclasses import dataclass
 from datetime import datetime
