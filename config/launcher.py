@@ -43,7 +43,13 @@ def manage(env: dict[str, str], *arguments: str) -> None:
         raise SystemExit(result.returncode)
 
 
+def stop_on_sigterm(signal_number, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # A SIGTERM (from a supervisor or `kill`) stops the children like Ctrl-C does.
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     env = dict(os.environ)
     port = env.get("PORT", "8000")
     if not port.isdigit() or not 1 <= int(port) <= 65535:
