@@ -66,7 +66,15 @@ def main() -> int:
         children.append(simulator)
         env["SENDCLOUD_API_URL"] = url
         log(f"Demo mode: the Sendcloud simulator listens on {url}")
+    elif has_public != has_secret:
+        # The system check says the same; this names the key before SECRET_KEY is even read.
+        missing = "SENDCLOUD_SECRET_KEY" if has_public else "SENDCLOUD_PUBLIC_KEY"
+        raise SystemExit(
+            f"{missing} is missing: set both Sendcloud keys for live mode, or neither for the demo."
+        )
     else:
+        if not env.get("SECRET_KEY", "").strip():
+            raise SystemExit("SECRET_KEY is missing: live mode needs it (see .env.example).")
         env["DASHBOARD_DEMO"] = "false"
         log(f"Live mode against {env.get('SENDCLOUD_API_URL') or 'https://panel.sendcloud.sc/api/v3'}")
 
