@@ -19,7 +19,9 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     message = ""
     if isinstance(exception, Http404) and exception.args and type(exception) is not Http404:
         message = str(exception.args[0])
-    return render(request, "404.html", {"message": message or _("This page does not exist.")}, status=404)
+    return render(
+        request, "404.html", {"message": message or _("This page does not exist.")}, status=404
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -76,7 +76,9 @@ def main() -> int:
         if not env.get("SECRET_KEY", "").strip():
             raise SystemExit("SECRET_KEY is missing: live mode needs it (see .env.example).")
         env["DASHBOARD_DEMO"] = "false"
-        log(f"Live mode against {env.get('SENDCLOUD_API_URL') or 'https://panel.sendcloud.sc/api/v3'}")
+        log(
+            f"Live mode against {env.get('SENDCLOUD_API_URL') or 'https://panel.sendcloud.sc/api/v3'}"
+        )
 
     try:
         # `check` names a missing key before anything else starts.
@@ -90,11 +92,18 @@ def main() -> int:
         children.append(
             subprocess.Popen(
                 [
-                    PYTHON, "-m", "gunicorn", "config.wsgi",
-                    "--bind", f"127.0.0.1:{port}",
-                    "--workers", env.get("WEB_CONCURRENCY", "2"),
-                    "--threads", "8",
-                    "--access-logfile", "-",
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    env.get("WEB_CONCURRENCY", "2"),
+                    "--threads",
+                    "8",
+                    "--access-logfile",
+                    "-",
                 ],
                 cwd=BASE_DIR,
                 env=env,
@@ -116,7 +125,9 @@ def extra_processes(env: dict[str, str]) -> list[subprocess.Popen]:
     sync_command = BASE_DIR / "tickets" / "management" / "commands" / "sync_tickets.py"
     if not sync_command.exists():
         return []
-    return [subprocess.Popen([PYTHON, "manage.py", "sync_tickets", "--loop"], cwd=BASE_DIR, env=env)]
+    return [
+        subprocess.Popen([PYTHON, "manage.py", "sync_tickets", "--loop"], cwd=BASE_DIR, env=env)
+    ]
 
 
 def wait_for_any(children: list[subprocess.Popen]) -> None:

@@ -198,9 +198,7 @@ DASHBOARD_DOCUMENT_OVERDUE_DAYS = env_int("DASHBOARD_DOCUMENT_OVERDUE_DAYS", 3, 
 # Seconds between the starts of two passes of `manage.py sync_tickets --loop`.
 SYNC_INTERVAL_SECONDS = env_int("SYNC_INTERVAL_SECONDS", 60, minimum=5)
 # Seconds after the last successful sync pass when the pages warn that the data is late.
-SYNC_LATE_SECONDS = env_int(
-    "SYNC_LATE_SECONDS", max(300, 3 * SYNC_INTERVAL_SECONDS), minimum=1
-)
+SYNC_LATE_SECONDS = env_int("SYNC_LATE_SECONDS", max(300, 3 * SYNC_INTERVAL_SECONDS), minimum=1)
 
 LOGGING = {
     "version": 1,

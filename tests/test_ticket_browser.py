@@ -19,7 +19,9 @@ def fast_polling(settings, sendcloud):
 
 def refresh_requests(page) -> list[str]:
     seen = []
-    page.on("request", lambda request: seen.append(request.url) if "/refresh/" in request.url else None)
+    page.on(
+        "request", lambda request: seen.append(request.url) if "/refresh/" in request.url else None
+    )
     return seen
 
 
@@ -32,7 +34,9 @@ def test_page_follows_upstream_changes_without_reload(signed_in_page, live_serve
     fast_polling.state.add_requested_action(43, "proof_of_shipment")
     expect(page.locator("#document-timeline")).to_contain_text("Proof of shipment requested")
 
-    fast_polling.state.update_ticket(43, status="documents_forwarded_to_carrier", stage="in_progress")
+    fast_polling.state.update_ticket(
+        43, status="documents_forwarded_to_carrier", stage="in_progress"
+    )
     expect(page.locator("#status-panel")).to_contain_text("Documents forwarded to carrier")
     expect(page).to_have_title("#43 · Documents forwarded to carrier · Sendcloud tickets")
     assert page.evaluate("window.loadMarker") == "still the same page"

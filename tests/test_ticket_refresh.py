@@ -87,9 +87,7 @@ def test_recovery_removes_banner(agent_client, sendcloud):
     assert "cannot be reached" in failed.text
     failed_fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', failed.text).group(1)
 
-    recovered = agent_client.get(
-        refresh_url(43), {"fingerprint": failed_fingerprint}, headers=HTMX
-    )
+    recovered = agent_client.get(refresh_url(43), {"fingerprint": failed_fingerprint}, headers=HTMX)
 
     assert "cannot be reached" not in recovered.text
     assert '<div id="upstream-banner" hx-swap-oob="true">' in recovered.text

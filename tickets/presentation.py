@@ -90,9 +90,7 @@ def build_ticket_view(ticket: Ticket) -> TicketView:
     if ticket.updated_at is not None:
         events.append(TimelineEvent("updated", _("Last update"), ticket.updated_at))
     if ticket.resolution is not None:
-        events.append(
-            TimelineEvent("resolved", _("Resolved"), ticket.resolution.solved_at)
-        )
+        events.append(TimelineEvent("resolved", _("Resolved"), ticket.resolution.solved_at))
     return TicketView(
         ticket=ticket,
         status_label=labels.status_label(ticket.status),

@@ -55,4 +55,6 @@ def clock_time(value: datetime | None):
     if value is None:
         return ""
     local = timezone.localtime(value)
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%H:%M:%S"))
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%H:%M:%S")
+    )
