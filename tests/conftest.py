@@ -2,4 +2,5 @@ pytest_plugins = [
     "tests.simulator_fixtures",
     "tests.dashboard_fixtures",
     "tests.browser_fixtures",
+    "tests.queue_fixtures",
 ]

@@ -108,11 +108,12 @@ class LenientFilterForm(forms.Form):
     def query_items(self, **overrides) -> list[tuple[str, str]]:
         """Return the usable filters as query-string pairs, with `overrides` set or removed.
 
-        An override of None removes that filter.
+        An override of None removes that filter. Overrides that are not filters, such as
+        `page`, come last.
         """
         values = {**self.filters, **overrides}
         items = []
-        for name in self.fields:
+        for name in [*self.fields, *(name for name in overrides if name not in self.fields)]:
             value = values.get(name)
             if value in (None, "", []):
                 continue

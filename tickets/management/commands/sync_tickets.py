@@ -14,6 +14,11 @@ from tickets.sendcloud.errors import SendcloudError
 logger = logging.getLogger("tickets.sync")
 
 
+def wait(seconds: float) -> None:
+    """Sleep between two passes of the loop."""
+    time.sleep(seconds)
+
+
 class Command(BaseCommand):
     help = (
         "Page through Sendcloud's ticket list and update the local mirror. With --loop, "
@@ -58,7 +63,7 @@ class Command(BaseCommand):
                     pass  # Logged and recorded by _run_pass; the next pass tries again.
                 except DatabaseError:
                     logger.exception("Sync pass failed on the database; trying again later.")
-                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                wait(max(0.0, interval - (time.monotonic() - started)))
         except KeyboardInterrupt:
             logger.info("Sync loop stopped.")
 
