@@ -212,3 +212,19 @@ def test_search_box_leads_to_ticket(agent_client, sendcloud):
 
     assert response.status_code == 302
     assert response["Location"] == ticket_url(43)
+
+
+def panels(page: str) -> str:
+    """Return the status panel and the timeline of a ticket page."""
+    start = page.index('<section id="status-panel"')
+    end = page.index('<div id="poller"')
+    return page[start:end]
+
+
+def test_demo_ticket_45_moves_with_the_clock(agent_client, sendcloud):
+    before = panels(agent_client.get(ticket_url(45)).text)
+
+    sendcloud.state.clock.advance(31)
+    after = panels(agent_client.get(ticket_url(45)).text)
+
+    assert before != after
