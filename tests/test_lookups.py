@@ -35,7 +35,7 @@ def test_order_number_with_slashes(agent_client, mirrored):
     assert response["Location"] == ticket_url(49)
 
 
-def test_order_number_with_space_and_hash_is_percent_encoded(agent_client, mirrored):
+def test_order_link_percent_encodes_space_and_hash(agent_client, mirrored):
     url = reverse("order_lookup", args=["WEB #5521"])
 
     response = agent_client.get(url)
@@ -96,7 +96,7 @@ def test_unknown_parcel_says_no_ticket(agent_client, mirrored):
     assert "No ticket for parcel 123" in response.text
 
 
-@pytest.mark.parametrize("raw", ["abc", "0", "-5", str(2**63), "1.5", "４３"])
+@pytest.mark.parametrize("raw", ["abc", "0", "-5", str(2**63), "1.5", "４３", "7" * 300])
 def test_invalid_parcel_id_is_404(agent_client, mirrored, raw):
     response = agent_client.get(f"/parcels/{raw}/")
 

@@ -184,6 +184,8 @@ def test_counts_keep_other_filters(agent_client, mirrored):
         ({"created_to": "0001-01-01"}, "outside the years 1970 to 9998"),
         ({"page": "-1"}, "Ignored the page “-1”"),
         ({"page": str(10**30)}, "There is no page"),
+        ({"page": "9" * 5000}, "There is no page"),
+        ({"page": "0" * 30}, "Ignored the page"),
         ({"page": "abc"}, "Ignored the page “abc”"),
         ({"q": "x" * 5000}, "longer than 200 characters"),
         ({"q": "a\x00b"}, "null character"),

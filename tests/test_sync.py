@@ -1,6 +1,7 @@
 """The sync pass and the sync_tickets command, against the simulator over HTTP."""
 
 import logging
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -202,11 +203,16 @@ def test_page_error_midway_removes_nothing(sendcloud):
 
 def test_rate_limited_page_is_tried_again(sendcloud):
     waits = []
-    sendcloud.state.inject(rate_limited("2"), path="/dsf/tickets", times=1)
 
-    result = mirror.sync_once(sleep=waits.append)
+    def sleep(seconds):
+        waits.append(seconds)
+        time.sleep(seconds)
 
-    assert waits == [2.0]
+    sendcloud.state.inject(rate_limited("1"), path="/dsf/tickets", times=1)
+
+    result = mirror.sync_once(sleep=sleep)
+
+    assert waits == [1.0]
     assert result.tickets == SEED_COUNT
 
 
@@ -217,7 +223,9 @@ def test_rate_limit_that_persists_fails_pass(sendcloud):
     with pytest.raises(RateLimited):
         mirror.sync_once(sleep=waits.append)
 
-    assert waits == [mirror.DEFAULT_RATE_LIMIT_WAIT_SECONDS] * mirror.RATE_LIMIT_RETRIES
+    assert len(waits) == mirror.RATE_LIMIT_RETRIES
+    assert waits[0] == mirror.DEFAULT_RATE_LIMIT_WAIT_SECONDS
+    assert all(0 < wait <= mirror.MAX_RATE_LIMIT_WAIT_SECONDS for wait in waits)
 
 
 def test_pass_with_count_mismatch_removes_nothing(sendcloud):
@@ -226,8 +234,8 @@ def test_pass_with_count_mismatch_removes_nothing(sendcloud):
     original = mirror.upsert_tickets
 
     def add_ticket_mid_pass(tickets, fetched_at):
-        # A ticket listed first appears while the pass runs: every later ticket moves one
-        # place on, so the pass sees one ticket twice and the new one not at all.
+        # A new ticket at the head of the list moves every later ticket one place on, so the
+        # pass reads one ticket twice and never reads the new one.
         sendcloud.state.put_ticket(make_ticket(1))
         return original(tickets, fetched_at)
 

@@ -1,8 +1,8 @@
 """Read the filters of the queue pages from the query string.
 
-A filter value that cannot be used (an unknown stage, a date like 2026-13-45, a search of
-5,000 characters) is ignored, and the form lists a short message for each ignored value, so a
-mistyped or outdated bookmark still opens the page. The cleaned filters rebuild the query
+A filter value that cannot be used is ignored: an unknown stage, a date like 2026-13-45, a
+search of 5,000 characters. The form lists a short message for each ignored value, so a mistyped
+or outdated bookmark still opens the page. The cleaned filters rebuild the query
 string of every link the pages show: count links, pagination, CSV downloads and the poller.
 """
 

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 TICKET_PAGE_SIZE = 20
 REQUESTED_DATA_PAGE_SIZE = 100
-# A guard against an upstream that keeps answering with full pages: 50,000 tickets.
+# A guard against an upstream that sends full pages without end: 50,000 tickets.
 MAX_PAGES = 2500
 # How often one page is tried again after a 429, and the longest wait between tries.
 RATE_LIMIT_RETRIES = 3
@@ -36,7 +36,7 @@ DEFAULT_RATE_LIMIT_WAIT_SECONDS = 10.0
 CODE_MAX_LENGTH = 100
 ORDER_NUMBER_MAX_LENGTH = 255
 
-# The fields whose values decide whether a ticket changed; sync times are not among them.
+# The fields whose values decide whether a ticket changed. Sync times are not among them.
 STATE_FIELDS = (
     "status",
     "stage",
@@ -63,7 +63,7 @@ SKIPPED = "skipped"
 
 @dataclass
 class SyncResult:
-    """What one sync pass did, for the log and the `SyncState` row."""
+    """Counts and duration of one sync pass, for the log and the `SyncState` row."""
 
     pages: int = 0
     tickets: int = 0
@@ -81,7 +81,7 @@ class SyncResult:
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """What the pages say about the mirror's freshness."""
+    """The freshness of the mirror, as the queue pages show it."""
 
     data_as_of: datetime | None
     failing_since: datetime | None

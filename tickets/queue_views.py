@@ -1,7 +1,7 @@
 """Pages that read the local mirror: the queue, the documents queue, CSV exports and look-ups.
 
-None of these pages asks Sendcloud anything; the sync command keeps the mirror current, and
-each page says how current it is.
+None of these pages calls Sendcloud. The sync command keeps the mirror current, and each page
+shows how current it is.
 """
 
 import csv
@@ -42,7 +42,7 @@ PAGE_SIZE = 50
 MAX_LOOKUP_MATCHES = 50
 QUEUE_ORDER = ("-needs_action", "created_at", "id")
 REMINDER_STATUS = "customer_reminder_sent"
-# The parts of the queue that a poll may replace; their rendering is the fingerprint.
+# The parts of the queue that a poll may replace. Their rendering is the fingerprint.
 REFRESHED_PARTIALS = ("page_title", "sync_status", "stage_counts", "ticket_table", "pagination")
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -58,7 +58,7 @@ LABEL_SETS = {
 
 @dataclass(frozen=True)
 class CodeLabel:
-    """A Sendcloud code with its label; an unknown code is shown under its raw value."""
+    """A Sendcloud code with its label. An unknown code is shown under its raw value."""
 
     code: str
     label: str
@@ -85,8 +85,8 @@ class QueueRow:
 
     @property
     def quiet_outstanding(self) -> bool:
-        t = self.ticket
-        return t.outstanding_count > 0 and not t.needs_action and not t.is_final
+        ticket = self.ticket
+        return ticket.outstanding_count > 0 and not ticket.needs_action and not ticket.is_final
 
 
 def queue_row(ticket: MirroredTicket) -> QueueRow:
@@ -119,13 +119,14 @@ def _page_number(raw: str | None, page_count: int) -> tuple[int, str]:
     """Return the page to show and a message when the requested one was ignored."""
     if raw in (None, ""):
         return 1, ""
-    shown = raw[:20]
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        return 1, _("Ignored the page “%(value)s”: not a page number.") % {"value": shown}
-    number = int(raw)
+    excerpt = raw[:20]
+    if not raw.isascii() or not raw.isdigit() or int(raw[:20]) < 1:
+        return 1, _("Ignored the page “%(value)s”: not a page number.") % {"value": excerpt}
+    # Python refuses to parse integers of more than 4,300 digits, and no page is that far.
+    number = int(raw) if len(raw) <= 20 else page_count + 1
     if number > page_count:
         return page_count, _("There is no page %(value)s; showing the last page.") % {
-            "value": shown
+            "value": excerpt
         }
     return number, ""
 
@@ -179,8 +180,8 @@ def _filter_options(form: QueueFilterForm) -> dict:
         present = set(present_codes(field))
         chosen = selected.get(field) or []
         chosen = chosen if isinstance(chosen, list) else [chosen]
-        kept = [code for code in codes if all_known or code in present or code in chosen]
-        return [code_label(kind, code) for code in kept]
+        listed = [code for code in codes if all_known or code in present or code in chosen]
+        return [code_label(kind, code) for code in listed]
 
     return {
         "stage_options": options("stage", "stage", True),
@@ -236,7 +237,7 @@ def _queue_context(request: HttpRequest, *, oob: bool = False) -> dict:
 def _fingerprint(request: HttpRequest, context: dict) -> str:
     """Hash what the refreshing parts of the queue would show, relative times included."""
     digest = hashlib.blake2b(digest_size=12)
-    # The page and the poll answer render the same parts, with and without out-of-band swaps.
+    # The page and the poll response render the same parts, with and without out-of-band swaps.
     context = {**context, "oob": False}
     for name in REFRESHED_PARTIALS:
         html = render_to_string(f"tickets/overview.html#{name}", context, request)
@@ -259,9 +260,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def overview_refresh(request: HttpRequest) -> HttpResponse:
-    """Answer a poll of the queue: only the freshness line if nothing changed.
+    """Respond to a poll of the queue: only the freshness line if nothing changed.
 
-    The filter form is never part of the answer, so an open select or a half-typed search
+    The filter form is never part of the response, so an open select or a half-typed search
     survives the refresh.
     """
     if not request.htmx or request.htmx.history_restore_request:
@@ -366,9 +367,9 @@ def build_document_rows(compare: bool) -> list[DocumentRow]:
 
 def _tickets_by_order_number(order_numbers) -> dict[str, MirroredTicket]:
     """Map each order number that exactly one mirrored ticket carries to that ticket."""
-    wanted = {number for number in order_numbers if number}
+    numbers = {number for number in order_numbers if number}
     found: dict[str, list[MirroredTicket]] = {}
-    for ticket in MirroredTicket.objects.filter(order_number__in=wanted):
+    for ticket in MirroredTicket.objects.filter(order_number__in=numbers):
         found.setdefault(ticket.order_number, []).append(ticket)
     return {number: tickets[0] for number, tickets in found.items() if len(tickets) == 1}
 
@@ -554,7 +555,7 @@ def documents_csv(request: HttpRequest) -> HttpResponse:
 def _lookup_response(
     request: HttpRequest, tickets: QuerySet, *, kind: str, value: str
 ) -> HttpResponse:
-    """Lead to the one matching ticket, list several, or say that none matches."""
+    """Redirect to the one matching ticket, list several, or report that none matches."""
     matches = list(tickets.order_by(*QUEUE_ORDER)[: MAX_LOOKUP_MATCHES + 1])
     if len(matches) == 1:
         return redirect("ticket_detail", ticket_id=matches[0].id)
@@ -582,7 +583,8 @@ def order_lookup(request: HttpRequest, order_number: str) -> HttpResponse:
 @require_GET
 def parcel_lookup(request: HttpRequest, parcel_id: str) -> HttpResponse:
     """Lead from a Sendcloud parcel id to its ticket."""
-    if not parcel_id.isascii() or not parcel_id.isdigit() or not 0 < int(parcel_id) <= MAX_ID:
+    is_id = parcel_id.isascii() and parcel_id.isdigit() and len(parcel_id) <= len(str(MAX_ID))
+    if not is_id or not 0 < int(parcel_id) <= MAX_ID:
         context = {
             "kind": "parcel",
             "value": parcel_id[:40],
@@ -621,7 +623,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if not tickets.exists():
         tickets = MirroredTicket.objects.filter(order_number__iexact=query)
     if not tickets.exists() and is_number:
-        # The mirror may not have a new ticket yet; the ticket page asks Sendcloud.
+        # The mirror may not have a new ticket yet, so the ticket page fetches it from Sendcloud.
         try:
             return redirect("ticket_detail", ticket_id=parse_ticket_id(number))
         except InvalidTicketId:
