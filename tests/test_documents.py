@@ -35,6 +35,12 @@ def test_lists_sales_invoice_of_ticket_42(agent_client, mirrored):
     assert "PostNL" in page
 
 
+def test_first_page_lists_ticket_42(agent_client, mirrored):
+    page = documents(agent_client).text
+
+    assert 'href="/tickets/42/"' in page
+
+
 def test_lists_every_open_request_oldest_first(agent_client, mirrored):
     response = documents(agent_client)
 

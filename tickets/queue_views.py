@@ -39,6 +39,8 @@ from tickets.models import MirroredRequest, MirroredTicket
 from tickets.views import InvalidTicketId, parse_ticket_id
 
 PAGE_SIZE = 50
+# The documents queue is a work list read top to bottom, so its pages are longer.
+DOCUMENTS_PAGE_SIZE = 200
 MAX_LOOKUP_MATCHES = 50
 QUEUE_ORDER = ("-needs_action", "created_at", "id")
 REMINDER_STATUS = "customer_reminder_sent"
@@ -131,8 +133,8 @@ def _page_number(raw: str | None, page_count: int) -> tuple[int, str]:
     return number, ""
 
 
-def _paginate(items, raw_page: str | None) -> tuple:
-    paginator = Paginator(items, PAGE_SIZE, allow_empty_first_page=True)
+def _paginate(items, raw_page: str | None, page_size: int = PAGE_SIZE) -> tuple:
+    paginator = Paginator(items, page_size, allow_empty_first_page=True)
     number, message = _page_number(raw_page, paginator.num_pages)
     return paginator.page(number), message
 
@@ -403,7 +405,7 @@ def _documents_context(request: HttpRequest) -> dict:
     data_types = sorted({row.data_type.code for row in all_rows})
     form = DocumentFilterForm(request.GET, data_types=data_types)
     rows = _filter_document_rows(all_rows, form.filters)
-    page, page_message = _paginate(rows, request.GET.get("page"))
+    page, page_message = _paginate(rows, request.GET.get("page"), DOCUMENTS_PAGE_SIZE)
 
     only_in_tickets = sum(1 for row in all_rows if row.in_requested_data is False)
     only_in_list = sum(1 for row in all_rows if not row.in_ticket)
