@@ -66,6 +66,7 @@ def main() -> int:
         children.append(simulator)
         env["SENDCLOUD_API_URL"] = url
         log(f"Demo mode: the Sendcloud simulator listens on {url}")
+        children.extend(start_demo_portal(env, int(port)))
     elif has_public != has_secret:
         # The system check says the same; this names the key before SECRET_KEY is even read.
         missing = "SENDCLOUD_SECRET_KEY" if has_public else "SENDCLOUD_PUBLIC_KEY"
@@ -95,6 +96,8 @@ def main() -> int:
                     PYTHON,
                     "-m",
                     "gunicorn",
+                    "--config",
+                    "config/gunicorn.conf.py",
                     "config.wsgi",
                     "--bind",
                     f"127.0.0.1:{port}",
@@ -118,6 +121,38 @@ def main() -> int:
     finally:
         stop(children)
     return 0
+
+
+def start_demo_portal(env: dict[str, str], port: int) -> list[subprocess.Popen]:
+    """Serve a demo intranet portal on localhost, another site than the dashboard's 127.0.0.1.
+
+    The portal frames the dashboard as a third party, so the demo shows the frame-ancestors
+    policy, the cross-site cookies and the location messages as they work in production.
+    """
+    if port >= 65535:
+        return []
+    portal = f"http://localhost:{port + 1}"
+    env.setdefault("DASHBOARD_FRAME_ANCESTORS", portal)
+    env.setdefault("DASHBOARD_PORTAL_LINK", portal + "/?path={path}")
+    env.setdefault("DASHBOARD_CROSS_SITE_COOKIES", "true")
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "config.portal_demo",
+            "--host",
+            "localhost",
+            "--port",
+            str(port + 1),
+            "--dashboard",
+            f"http://127.0.0.1:{port}",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    log(f"Demo intranet portal, framing the dashboard from another site: {portal}/")
+    return [process]
 
 
 def extra_processes(env: dict[str, str]) -> list[subprocess.Popen]:
