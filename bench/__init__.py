@@ -1,0 +1,1 @@
+"""Benchmarks of the dashboard: `make bench` runs them through `bench/run.py`."""
