@@ -1,6 +1,8 @@
 """Read settings from environment variables, rejecting malformed values by name."""
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,3 +58,43 @@ def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[IPv4Network | IPv6Network]:
+    """Parse a comma-separated list of IP addresses and networks, such as 10.0.0.5,10.1.0.0/16."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, not {item!r}."
+            ) from None
+    return networks
+
+
+def env_origins(name: str) -> list[str]:
+    """Parse a comma-separated list of web origins, such as https://intranet.example.com."""
+    origins = []
+    for item in env_list(name):
+        parts = urlsplit(item)
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number.
+        except ValueError:
+            parts = urlsplit("")
+        is_origin = (
+            parts.scheme in ("http", "https")
+            and parts.hostname
+            and "*" not in item
+            and not parts.username
+            and not parts.password
+            and parts.path in ("", "/")
+            and not parts.query
+            and not parts.fragment
+        )
+        if not is_origin:
+            raise ImproperlyConfigured(
+                f"{name} must list origins such as https://intranet.example.com, not {item!r}."
+            )
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return origins

@@ -3,6 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import Resolver404
 from django.utils.translation import gettext as _
 
 
@@ -15,9 +16,11 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    # Only messages of Http404 raised by this project's views are meant for the agent.
+    # Only messages of Http404 raised by this project's views are meant for the agent. The
+    # resolver's own message is a dict of the unmatched path, meant for developers.
     message = ""
-    if isinstance(exception, Http404) and exception.args and type(exception) is not Http404:
+    is_own = type(exception) not in (Http404, Resolver404)
+    if isinstance(exception, Http404) and exception.args and is_own:
         message = str(exception.args[0])
     return render(
         request, "404.html", {"message": message or _("This page does not exist.")}, status=404

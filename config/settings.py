@@ -13,7 +13,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_origins,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -57,16 +65,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that pages which middleware renders on its own (refusals) carry the policy too.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside EmbeddingMiddleware, so that it sees the exemption that EmbeddingMiddleware marks
+    # on responses when portal origins are configured.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tickets.middleware.EmbeddingMiddleware",
+    "tickets.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tickets.middleware.SingleSignOnMiddleware",
+    "tickets.middleware.IdleSessionMiddleware",
     "tickets.middleware.HtmxLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tickets.context_processors.dashboard",
+                "tickets.security.embedding",
             ],
         },
     },
@@ -151,17 +168,78 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Security headers. The demo runs on plain HTTP on loopback, so secure cookies and HSTS
 # follow DASHBOARD_HTTPS, which production sets.
 HTTPS = env_bool("DASHBOARD_HTTPS", False)
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The load balancer's health check may speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The header through which a TLS-terminating proxy reports the original scheme, for example
+# X-Forwarded-Proto. Set it only when the proxy always sets or strips that header.
+PROXY_SSL_HEADER = env_str("DASHBOARD_PROXY_SSL_HEADER")
+if PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 8 * 3600, minimum=60)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
-DASHBOARD_FRAME_ANCESTORS = env_list("DASHBOARD_FRAME_ANCESTORS")
+# Cookies. A portal on another site frames the dashboard as a third party, and browsers send
+# such cookies only with SameSite=None and Secure. EmbeddingMiddleware also marks them
+# Partitioned (CHIPS), because browsers that block third-party cookies still keep those.
+CROSS_SITE_COOKIES = env_bool("DASHBOARD_CROSS_SITE_COOKIES", False)
+SESSION_COOKIE_SECURE = HTTPS or CROSS_SITE_COOKIES
+CSRF_COOKIE_SECURE = HTTPS or CROSS_SITE_COOKIES
+SESSION_COOKIE_SAMESITE = "None" if CROSS_SITE_COOKIES else "Lax"
+CSRF_COOKIE_SAMESITE = "None" if CROSS_SITE_COOKIES else "Lax"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "tickets.security.csrf_failure"
+
+# A session ends after this many seconds without a request from the agent. Polls do not count
+# (IdleSessionMiddleware), so an open tab alone does not keep a session alive.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 8 * 3600, minimum=60)
+# The middleware records activity at most once a minute, so the cookie outlives the idle limit
+# by that minute and the middleware ends the session on time.
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + SESSION_ACTIVITY_RESOLUTION_SECONDS
+
+# Failed sign-ins: after this many failures for one user name from one address, or this many
+# from one address for any user names, sign-in is rejected there until the window ends.
+SIGN_IN_FAILURES = env_int("DASHBOARD_SIGN_IN_FAILURES", 5, minimum=1)
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("DASHBOARD_SIGN_IN_FAILURES_PER_ADDRESS", 20, minimum=1)
+SIGN_IN_LOCKOUT_SECONDS = env_int("DASHBOARD_SIGN_IN_LOCKOUT_SECONDS", 900, minimum=1)
+
+# Single sign-on: the intranet's reverse proxy authenticates the agent and sends the user name
+# in this header. With it set, every request except the health check must come from one of
+# DASHBOARD_TRUSTED_PROXIES and carry the header.
+SSO_HEADER = env_str("DASHBOARD_SSO_HEADER")
+# Addresses or networks of the reverse proxies, comma-separated, for example 10.0.0.5,10.1.0.0/16.
+# Also used to read the client address from X-Forwarded-For for sign-in throttling.
+TRUSTED_PROXIES = env_networks("DASHBOARD_TRUSTED_PROXIES")
+if SSO_HEADER and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "DASHBOARD_SSO_HEADER is set but DASHBOARD_TRUSTED_PROXIES is empty. List the "
+        "addresses of the reverse proxies that set the header."
+    )
+
+# Embedding in the intranet portal. Only these origins may frame the dashboard; without any,
+# nobody may.
+DASHBOARD_FRAME_ANCESTORS = env_origins("DASHBOARD_FRAME_ANCESTORS")
+# The portal's address of a dashboard page, for "copy link", for example
+# https://intranet.example.com/tickets?path={path}. {path} becomes the dashboard path and query,
+# percent-encoded as a query value.
+DASHBOARD_PORTAL_LINK = env_str("DASHBOARD_PORTAL_LINK")
+if DASHBOARD_PORTAL_LINK and (
+    "{path}" not in DASHBOARD_PORTAL_LINK
+    or not DASHBOARD_PORTAL_LINK.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "DASHBOARD_PORTAL_LINK must be an http or https URL that contains {path}, not "
+        f"{DASHBOARD_PORTAL_LINK!r}."
+    )
+
+# htmx is configured in base.html to inject no styles and evaluate nothing, so the policy needs
+# neither 'unsafe-inline' nor 'unsafe-eval'.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -172,6 +250,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
+    "frame-src": [CSP.NONE],
     "frame-ancestors": DASHBOARD_FRAME_ANCESTORS or [CSP.NONE],
 }
 
@@ -218,4 +297,5 @@ LOGGING = {
     },
 }
 
-AUTHENTICATION_BACKENDS = ["tickets.auth.DashboardBackend"]
+# The single sign-on backend only acts on a user name from SingleSignOnMiddleware.
+AUTHENTICATION_BACKENDS = ["tickets.auth.DashboardBackend", "tickets.security.SingleSignOnBackend"]

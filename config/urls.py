@@ -2,9 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import error_views
+from tickets.security import SignInView
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tickets.urls")),
 ]

@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.dashboard_fixtures",
     "tests.browser_fixtures",
     "tests.queue_fixtures",
+    "tests.security_fixtures",
 ]

@@ -12,3 +12,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Django's live server serves MEDIA_URL from MEDIA_ROOT. With both empty it looks up every path
+# as a file first, and a path too long for the file system then fails with a 500.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

@@ -140,3 +140,17 @@ def test_ended_session_sends_whole_page_to_sign_in(signed_in_page, live_server, 
     page.wait_for_url(re.compile(r"/login/\?next=/tickets/43/$"))
     expect(page.locator("h1")).to_have_text("Sign in")
     expect(page.locator("#status-panel")).to_have_count(0)
+
+
+def test_idle_session_ends_although_page_polls(signed_in_page, live_server, fast_polling, settings):
+    settings.SESSION_IDLE_SECONDS = 3
+    page = signed_in_page
+    polls = refresh_requests(page)
+    page.goto(f"{live_server.url}/tickets/43/")
+    expect(page.locator("#status-panel")).to_contain_text("Needs action")
+
+    page.wait_for_url(re.compile(r"/login/\?next=/tickets/43/$"))
+
+    assert len(polls) >= 2
+    expect(page.locator("h1")).to_have_text("Sign in")
+    expect(page.locator("#status-panel")).to_have_count(0)
