@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.browser_fixtures",
     "tests.queue_fixtures",
     "tests.security_fixtures",
+    "tests.postgres_fixtures",
 ]
