@@ -21,6 +21,8 @@ import pytest
 PG_VERSION = "15"
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
 CLUSTER = "main"
+# Roles of test sessions; `_` is a LIKE wildcard, which matches itself as well.
+ROLE_PREFIX = "dashboard_test_"
 
 
 def free_port() -> int:
@@ -47,9 +49,9 @@ def as_postgres_user(*command: str) -> subprocess.CompletedProcess:
     return run("runuser", "-u", "postgres", "--", *command)
 
 
-def psql_as_superuser(port: int, sql: str) -> None:
-    as_postgres_user("psql", "-h", "/var/run/postgresql", "-p", str(port), "-v",
-                     "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql)  # fmt: skip
+def psql_as_superuser(port: int, sql: str) -> str:
+    command = ["psql", "-h", "/var/run/postgresql", "-p", str(port), "-d", "postgres"]
+    return as_postgres_user(*command, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql).stdout
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +78,7 @@ def _system_cluster() -> Iterator[str]:
         run("pg_ctlcluster", PG_VERSION, CLUSTER, "start")
         started = True
 
-    role = "dashboard_test_" + secrets.token_hex(4)
+    role = ROLE_PREFIX + secrets.token_hex(4)
     password = secrets.token_urlsafe(18)
     psql_as_superuser(port, f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
     psql_as_superuser(port, f"CREATE DATABASE {role} OWNER {role}")
@@ -86,7 +88,12 @@ def _system_cluster() -> Iterator[str]:
         psql_as_superuser(port, f"DROP DATABASE IF EXISTS {role} WITH (FORCE)")
         psql_as_superuser(port, f"DROP DATABASE IF EXISTS test_{role} WITH (FORCE)")
         psql_as_superuser(port, f"DROP ROLE IF EXISTS {role}")
-        if started:
+        # Another test session may have found the cluster running and still be using it.
+        others = psql_as_superuser(
+            port,
+            f"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{ROLE_PREFIX}%'",  # noqa: S608
+        )
+        if started and others.strip() == "0":
             run("pg_ctlcluster", PG_VERSION, CLUSTER, "stop")
 
 
