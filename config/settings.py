@@ -134,6 +134,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "dashboard_cache",
+            # Django's default of 300 entries would evict tickets, locks and budget counters.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 
@@ -263,6 +265,24 @@ SENDCLOUD_CONNECT_TIMEOUT = env_float("SENDCLOUD_CONNECT_TIMEOUT", 3.05, minimum
 SENDCLOUD_READ_TIMEOUT = env_float("SENDCLOUD_READ_TIMEOUT", 8.0, minimum=0.1)
 SENDCLOUD_DEADLINE = env_float("SENDCLOUD_DEADLINE", 10.0, minimum=0.5)
 SENDCLOUD_POOL_SIZE = env_int("SENDCLOUD_POOL_SIZE", 16, minimum=1)
+# "basic" sends the keys with every request; "oauth2" trades them for a Bearer token at
+# SENDCLOUD_TOKEN_URL first, for integrations set to require OAuth2.
+SENDCLOUD_AUTH = env_str("SENDCLOUD_AUTH", "basic").lower()
+if SENDCLOUD_AUTH not in ("basic", "oauth2"):
+    raise ImproperlyConfigured(f"SENDCLOUD_AUTH must be basic or oauth2, not {SENDCLOUD_AUTH!r}.")
+SENDCLOUD_TOKEN_URL = env_str("SENDCLOUD_TOKEN_URL", "https://account.sendcloud.com/oauth2/token")
+# Seconds a fetched ticket is served to every page without asking Sendcloud again. Ten seconds
+# is shorter than the 15 s poll, so an agent alone on a ticket sees fresh data on every poll,
+# while any number of agents on one ticket cost at most six calls a minute.
+SENDCLOUD_TICKET_CACHE_SECONDS = env_int("SENDCLOUD_TICKET_CACHE_SECONDS", 10, minimum=0)
+# Calls to Sendcloud a minute, shared by all processes. Sendcloud's Support spec shows a limit
+# of 30 a minute in an example; the general limit for GET is 1,000 a minute.
+SENDCLOUD_REQUESTS_PER_MINUTE = env_int("SENDCLOUD_REQUESTS_PER_MINUTE", 30, minimum=1)
+# Seconds no process calls Sendcloud after a 429 without a usable Retry-After. The documented
+# limits count per minute, so a minute clears the window of any of them.
+SENDCLOUD_RATE_LIMIT_BACKOFF_SECONDS = env_float(
+    "SENDCLOUD_RATE_LIMIT_BACKOFF_SECONDS", 60.0, minimum=1.0
+)
 
 # How often an open ticket page asks for news, in seconds.
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 15, minimum=2)

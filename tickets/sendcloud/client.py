@@ -15,6 +15,14 @@ Only this module sends HTTP requests to Sendcloud. Each public call returns an i
 - JSON of the wrong shape, a body over MAX_BODY_BYTES and any other status raise
   InvalidResponse.
 
+Authentication is Basic auth with the public and secret key, or, with `auth_scheme="oauth2"`,
+a Bearer token of the client-credentials grant from `token_url` (see `oauth.py`). A 401 to a
+Bearer token makes the client fetch a new token and send the request once more.
+
+A client built by `from_settings` shares a `Throttle` (see `throttle.py`) with every process.
+Each request takes one from the budget of the minute. A 429 stops all calls for the wait of its
+`Retry-After`, and during that wait calls fail at once without reaching Sendcloud.
+
 Every call has a total deadline besides its connect and read timeouts. The body is read in
 chunks and the deadline is checked between them, so a server that sends one byte at a time
 cannot hold a web worker. Within that deadline a call makes at most one quick retry, after a
@@ -22,8 +30,9 @@ connection error or reset, or after a 502, 503 or 504 without `Retry-After`. It 
 while at least half of the deadline is left. Read timeouts and 429 are never retried.
 
 Exception messages name the path, the upstream status and Sendcloud's `X-Request-Id` where
-known, with a short sanitised excerpt of the error body. They never contain the keys or the
-Authorization header.
+known, with a short sanitised excerpt of the error body. They never contain the keys, a token or
+the Authorization header. Each request is logged at debug level with its method, path, status
+and duration.
 """
 
 import base64
@@ -43,6 +52,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from requests.adapters import HTTPAdapter
@@ -59,6 +70,8 @@ from .errors import (
     TicketNotFound,
     Unavailable,
 )
+from .oauth import TokenCache
+from .throttle import BACKGROUND, INTERACTIVE, Throttle
 from .types import RequestedDataPage, Ticket, TicketPage
 
 logger = logging.getLogger(__name__)
@@ -66,6 +79,8 @@ logger = logging.getLogger(__name__)
 # Keep in step with `version` in pyproject.toml.
 DASHBOARD_VERSION = "0.1.0"
 DEFAULT_API_URL = "https://panel.sendcloud.sc/api/v3"
+DEFAULT_TOKEN_URL = "https://account.sendcloud.com/oauth2/token"  # noqa: S105 (a URL)
+AUTH_SCHEMES = ("basic", "oauth2")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_TICKET_PAGE_SIZE = 20
@@ -95,6 +110,10 @@ class SendcloudClient:
         deadline: float = 15.0,
         pool_size: int = 10,
         user_agent: str | None = None,
+        auth_scheme: str = "basic",
+        token_url: str = DEFAULT_TOKEN_URL,
+        token_cache: BaseCache | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         url = urlsplit(base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
@@ -112,14 +131,30 @@ class SendcloudClient:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         if pool_size < 1:
             raise ValueError(f"pool_size must be at least 1, got {pool_size!r}")
+        if auth_scheme not in AUTH_SCHEMES:
+            raise ValueError(f"auth_scheme must be one of {AUTH_SCHEMES}, got {auth_scheme!r}")
+        token_parts = urlsplit(token_url)
+        if auth_scheme == "oauth2" and (
+            token_parts.scheme not in ("http", "https") or not token_parts.hostname
+        ):
+            raise ValueError("token_url must be an http or https URL with a host name")
 
         self.base_url = base_url.rstrip("/")
         self.host = url.hostname
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.deadline = deadline
+        self.throttle = throttle
+        self._client_credentials = (public_key, secret_key)
         self._secrets = _secret_forms(public_key, secret_key)
-        self._session = _build_session(public_key, secret_key, pool_size, user_agent)
+        basic_auth = self._client_credentials if auth_scheme == "basic" else None
+        self._session = _build_session(basic_auth, pool_size, user_agent)
+        self.token_url = token_url
+        self._tokens = None
+        if auth_scheme == "oauth2":
+            self._tokens = TokenCache(
+                self._request_token, token_url=token_url, client_id=public_key, cache=token_cache
+            )
 
     @classmethod
     def from_settings(cls) -> "SendcloudClient":
@@ -135,47 +170,71 @@ class SendcloudClient:
             )
 
         base_url = getattr(settings, "SENDCLOUD_API_URL", "") or DEFAULT_API_URL
+        auth_scheme = getattr(settings, "SENDCLOUD_AUTH", "basic")
+        if auth_scheme not in AUTH_SCHEMES:
+            raise ConfigurationError(
+                f"SENDCLOUD_AUTH must be one of {', '.join(AUTH_SCHEMES)}, got {auth_scheme!r}"
+            )
+        token_url = getattr(settings, "SENDCLOUD_TOKEN_URL", "") or DEFAULT_TOKEN_URL
+        requests_per_minute = getattr(settings, "SENDCLOUD_REQUESTS_PER_MINUTE", None)
+        if requests_per_minute is not None:
+            requests_per_minute = int(
+                _number_setting("SENDCLOUD_REQUESTS_PER_MINUTE", 30, integer=True)
+            )
+        throttle = Throttle(
+            cache,
+            requests_per_minute=requests_per_minute,
+            backoff_seconds=_number_setting("SENDCLOUD_RATE_LIMIT_BACKOFF_SECONDS", 60.0),
+        )
         arguments = {
             "connect_timeout": _number_setting("SENDCLOUD_CONNECT_TIMEOUT", 3.05),
             "read_timeout": _number_setting("SENDCLOUD_READ_TIMEOUT", 10.0),
             "deadline": _number_setting("SENDCLOUD_DEADLINE", 15.0),
             "pool_size": _number_setting("SENDCLOUD_POOL_SIZE", 10, integer=True),
+            "auth_scheme": auth_scheme,
+            "token_url": token_url,
+            "token_cache": cache,
+            "throttle": throttle,
         }
         try:
             return cls(base_url, public_key, secret_key, **arguments)
         except ValueError as error:
-            raise ConfigurationError(f"Invalid SENDCLOUD_API_URL: {error}") from None
+            name = "SENDCLOUD_TOKEN_URL" if "token_url" in str(error) else "SENDCLOUD_API_URL"
+            raise ConfigurationError(f"Invalid {name}: {error}") from None
 
     def close(self) -> None:
         """Close the pooled connections."""
         self._session.close()
 
-    def get_ticket(self, ticket_id: int) -> Ticket:
+    def get_ticket(self, ticket_id: int, *, priority: str = INTERACTIVE) -> Ticket:
         """Fetch one ticket: https://sendcloud.dev/api/v3/support/retrieve-a-support-ticket"""
         if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
             raise ValueError(f"ticket_id must be an integer, got {type(ticket_id).__name__}")
 
         path = f"/dsf/tickets/{ticket_id}"
-        ticket = self._get(path, parsing.parse_ticket, not_found=TicketNotFound)
+        ticket = self._get(path, parsing.parse_ticket, not_found=TicketNotFound, priority=priority)
         if ticket.id != ticket_id:
             message = f"Requested ticket {ticket_id}, but Sendcloud returned ticket {ticket.id}"
             raise InvalidResponse(message, path=path)
         return ticket
 
-    def list_tickets(self, page: int = 1, size: int = MAX_TICKET_PAGE_SIZE) -> TicketPage:
+    def list_tickets(
+        self, page: int = 1, size: int = MAX_TICKET_PAGE_SIZE, *, priority: str = BACKGROUND
+    ) -> TicketPage:
         """Fetch a page of tickets: https://sendcloud.dev/api/v3/support/retrieve-support-tickets"""
         _check_paging(page, size, MAX_TICKET_PAGE_SIZE)
         path = "/dsf/tickets"
-        return self._get(path, parsing.parse_ticket_page, params={"page": page, "size": size})
+        params = {"page": page, "size": size}
+        return self._get(path, parsing.parse_ticket_page, params=params, priority=priority)
 
     def list_requested_data(
-        self, page: int = 1, size: int = MAX_REQUESTED_DATA_PAGE_SIZE
+        self, page: int = 1, size: int = MAX_REQUESTED_DATA_PAGE_SIZE, *, priority: str = BACKGROUND
     ) -> RequestedDataPage:
         """Fetch open data requests: https://sendcloud.dev/api/v3/support/retrieve-requested-data-for-open-tickets"""
         _check_paging(page, size, MAX_REQUESTED_DATA_PAGE_SIZE)
         path = "/dsf/tickets/requested-data"
         params = {"page": page, "size": size}
-        return self._get(path, parsing.parse_requested_data_page, params=params)
+        return self._get(path, parsing.parse_requested_data_page, params=params, priority=priority)
 
     def _get[Result](
         self,
@@ -184,23 +243,38 @@ class SendcloudClient:
         *,
         params: dict | None = None,
         not_found: type[SendcloudError] = InvalidResponse,
+        priority: str = INTERACTIVE,
     ) -> Result:
         """GET a path below the base URL within the deadline and parse the JSON it returns.
 
-        Makes at most one quick retry, as the module docstring describes, and translates every
-        failure into the exception family of `errors.py`.
+        Makes at most one quick retry, as the module docstring describes, and one more request
+        with a new token after a 401 to an OAuth2 token. Translates every failure into the
+        exception family of `errors.py`.
         """
         deadline_at = time.monotonic() + self.deadline
         attempt = 1
+        token_renewed = False
         while True:
+            if self.throttle is not None:
+                self.throttle.before_request(priority, path, deadline_at)
+            token = self._tokens.get(deadline_at) if self._tokens is not None else None
             try:
-                response = self._send_once(path, params, deadline_at)
+                response = self._send_once(
+                    "GET", path, deadline_at, params=params, bearer_token=token
+                )
             except _TransportFailure as failure:
                 if failure.retryable and self._may_retry(attempt, deadline_at):
                     self._log_retry(path, str(failure.error.message), attempt)
                     attempt += 1
                     continue
                 raise failure.error from failure.__cause__
+
+            if response.status == 401 and token is not None and not token_renewed:
+                logger.info("Sendcloud rejected the OAuth2 token on GET %s; renewing it.", path)
+                self._tokens.discard(token)
+                token_renewed = True
+                continue
+            self._note_backoff(response)
 
             retryable = (
                 response.status in RETRYABLE_STATUSES and "Retry-After" not in response.headers
@@ -217,6 +291,57 @@ class SendcloudClient:
                 message = error.message + self._request_id_note(response.request_id)
                 raise InvalidResponse(message, path=path, status=response.status) from None
 
+    def _note_backoff(self, response: "_BufferedResponse") -> None:
+        """Make every process wait after a 429, or after a 5xx that sent Retry-After."""
+        if self.throttle is None:
+            return
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if response.status == 429:
+            self.throttle.back_off(retry_after, status=429)
+        elif response.status >= 500 and retry_after is not None:
+            self.throttle.back_off(retry_after, status=response.status)
+
+    def _request_token(self, deadline_at: float) -> tuple[str, float]:
+        """POST the client credentials to the token URL and return the token and its lifetime.
+
+        The form fields and the response fields follow Sendcloud's OAuth2 documentation of the
+        client-credentials grant: Basic auth with the keys, `grant_type` and `scope=api`.
+        """
+        path = urlsplit(self.token_url).path or "/"
+        try:
+            response = self._send_once(
+                "POST",
+                path,
+                deadline_at,
+                url=self.token_url,
+                data={"grant_type": "client_credentials", "scope": "api"},
+                basic_auth=self._client_credentials,
+            )
+        except _TransportFailure as failure:
+            raise failure.error from failure.__cause__
+
+        if response.status in (400, 401):
+            message = (
+                f"Sendcloud's token endpoint rejected the OAuth2 client credentials "
+                f"({response.status})"
+            )
+            raise CredentialsRejected(
+                message + self._error_details(response), path=path, status=response.status
+            )
+        self._note_backoff(response)
+        data = self._interpret(response, path, InvalidResponse)
+        token = data.get("access_token") if isinstance(data, dict) else None
+        lifetime = data.get("expires_in") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise InvalidResponse(
+                "Sendcloud's token response has no access_token", path=path, status=response.status
+            )
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+            # NOTE: Sendcloud documents expires_in; without it the documented lifetime of an hour
+            # is assumed.
+            lifetime = 3600.0
+        return token, float(lifetime)
+
     def _may_retry(self, attempt: int, deadline_at: float) -> bool:
         return attempt == 1 and deadline_at - time.monotonic() >= self.deadline / 2
 
@@ -224,43 +349,67 @@ class SendcloudClient:
         logger.info("Retrying GET %s once after attempt %d failed: %s", path, attempt, reason)
         time.sleep(RETRY_PAUSE_SECONDS)
 
-    def _send_once(self, path: str, params: dict | None, deadline_at: float) -> "_BufferedResponse":
-        """Make one GET and read its whole body, or raise _TransportFailure."""
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        deadline_at: float,
+        *,
+        url: str | None = None,
+        params: dict | None = None,
+        data: dict | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        bearer_token: str | None = None,
+    ) -> "_BufferedResponse":
+        """Send one request and read its whole body, or raise _TransportFailure.
+
+        `url` defaults to the path below the base URL. Basic auth of the session applies
+        unless `basic_auth` or `bearer_token` is given.
+        """
         started = time.monotonic()
         remaining = deadline_at - started
         if remaining <= 0:
             raise _TransportFailure(
-                Unavailable(f"Sendcloud did not respond within {self.deadline:g} s", path=path),
+                Unavailable(
+                    f"Sendcloud did not respond within {self.deadline:g} s",
+                    reason=Unavailable.TIMEOUT,
+                    path=path,
+                ),
                 retryable=False,
             )
+        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None
 
         read_timeout = min(self.read_timeout, remaining)
         # NOTE: until the headers are complete, the deadline bounds each socket read but not
         # their sum, so a server that trickles its headers can still exceed it.
         try:
-            response = self._session.get(
-                self.base_url + path,
+            response = self._session.request(
+                method,
+                url or self.base_url + path,
                 params=params,
+                data=data,
+                auth=basic_auth,
+                headers=headers,
                 timeout=(min(self.connect_timeout, remaining), read_timeout),
                 stream=True,
                 allow_redirects=False,
             )
         except requests.RequestException as error:
-            self._log_call(path, started, failure=type(error).__name__)
+            self._log_call(method, path, started, failure=type(error).__name__)
             raise _transport_failure(error, path, self.host, read_timeout) from error
 
         try:
             if 300 <= response.status_code < 400:
-                self._log_call(path, started, status=response.status_code)
+                self._log_call(method, path, started, status=response.status_code)
                 raise self._redirect_error(response, path)
             body = self._read_body(response, path, deadline_at)
         except (_TransportFailure, InvalidResponse) as error:
-            self._log_call(path, started, status=response.status_code, failure=str(error))
+            self._log_call(method, path, started, status=response.status_code, failure=str(error))
             raise
         finally:
             response.close()
 
-        self._log_call(path, started, status=response.status_code)
+        self._log_call(method, path, started, status=response.status_code)
         return _BufferedResponse(
             status=response.status_code,
             reason=response.reason or "",
@@ -291,6 +440,7 @@ class SendcloudClient:
                     Unavailable(
                         f"Sendcloud did not finish its response within the deadline of "
                         f"{self.deadline:g} s",
+                        reason=Unavailable.TIMEOUT,
                         path=path,
                         status=response.status_code,
                     ),
@@ -359,7 +509,13 @@ class SendcloudClient:
             raise RateLimited(message + details, retry_after=retry_after, path=path, status=status)
         if 500 <= status < 600:
             message = f"Sendcloud failed with {status} {reason}".rstrip()
-            raise Unavailable(message + details, path=path, status=status)
+            raise Unavailable(
+                message + details,
+                reason=Unavailable.SERVER_ERROR,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                path=path,
+                status=status,
+            )
 
         message = f"Sendcloud returned unexpected status {status} {reason}".rstrip()
         raise InvalidResponse(message + details, path=path, status=status)
@@ -381,7 +537,7 @@ class SendcloudClient:
             content_type = self._clean(response.media_type or "no content type", 60)
             message = f"Sendcloud returned {content_type} instead of JSON"
             message += self._error_details(response)
-        raise Unavailable(message, path=path, status=response.status)
+        raise Unavailable(message, reason=Unavailable.NOT_JSON, path=path, status=response.status)
 
     def _error_details(self, response: "_BufferedResponse") -> str:
         """Describe an error body and the request id as a suffix for an exception message."""
@@ -405,19 +561,28 @@ class SendcloudClient:
         return f" (Sendcloud request id {request_id})" if request_id else ""
 
     def _clean(self, text: str, limit: int) -> str:
-        """Sanitise upstream text for a message: shorten it and hide any form of the keys."""
-        for secret in self._secrets:
+        """Sanitise upstream text for a message: shorten it and hide the keys and tokens."""
+        secrets = list(self._secrets)
+        if self._tokens is not None:
+            secrets.extend(self._tokens.known_tokens)
+        for secret in secrets:
             text = text.replace(secret, "[redacted]")
         return parsing.excerpt(text, limit)
 
     def _log_call(
-        self, path: str, started: float, *, status: int | None = None, failure: str = ""
+        self,
+        method: str,
+        path: str,
+        started: float,
+        *,
+        status: int | None = None,
+        failure: str = "",
     ) -> None:
         duration_ms = (time.monotonic() - started) * 1000
         outcome = str(status) if status is not None else "no status"
         if failure:
             outcome += f", failed: {failure}"
-        logger.debug("GET %s -> %s in %.0f ms", path, outcome, duration_ms)
+        logger.debug("%s %s -> %s in %.0f ms", method, path, outcome, duration_ms)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -494,10 +659,10 @@ class _TransportFailure(Exception):
 
 
 def _build_session(
-    public_key: str, secret_key: str, pool_size: int, user_agent: str | None
+    basic_auth: tuple[str, str] | None, pool_size: int, user_agent: str | None
 ) -> requests.Session:
     session = requests.Session()
-    session.auth = (public_key, secret_key)
+    session.auth = basic_auth
     session.headers["Accept"] = "application/json"
     session.headers["User-Agent"] = user_agent or (
         f"sendcloud-ticket-dashboard/{DASHBOARD_VERSION} (+python-requests/{requests.__version__})"
@@ -537,7 +702,8 @@ def _transport_failure(
         return _TransportFailure(Unavailable(message, path=path), retryable=False)
     if isinstance(error, requests.Timeout):
         message = f"Sendcloud at {host} did not respond within {round(read_timeout, 1):g} s"
-        return _TransportFailure(Unavailable(message, path=path), retryable=False)
+        unavailable = Unavailable(message, reason=Unavailable.TIMEOUT, path=path)
+        return _TransportFailure(unavailable, retryable=False)
     if isinstance(error, requests.exceptions.SSLError):
         message = f"TLS handshake with Sendcloud at {host} failed"
         return _TransportFailure(Unavailable(message, path=path), retryable=False)
@@ -556,7 +722,8 @@ def _body_failure(error: urllib3.exceptions.HTTPError, path: str, status: int) -
     """
     if isinstance(error, urllib3.exceptions.ReadTimeoutError):
         message = "Reading the response from Sendcloud timed out"
-        return _TransportFailure(Unavailable(message, path=path, status=status), retryable=False)
+        unavailable = Unavailable(message, reason=Unavailable.TIMEOUT, path=path, status=status)
+        return _TransportFailure(unavailable, retryable=False)
 
     message = (
         f"Connection failed while reading the response from Sendcloud: {_describe_cause(error)}"

@@ -43,8 +43,36 @@ class RateLimited(SendcloudError):
         self.retry_after = retry_after
 
 
+class BudgetSpent(RateLimited):
+    """The dashboard's own request budget for this minute is used up, so no request was sent.
+
+    `retry_after` is the wait in seconds until the budget has room again.
+    """
+
+
 class Unavailable(SendcloudError):
-    """Sendcloud could not be reached or failed: timeout, connection error, 5xx or an HTML page."""
+    """Sendcloud could not be reached or failed: timeout, connection error, 5xx or an HTML page.
+
+    `reason` is one of the constants below. `retry_after` is the wait in seconds that a 5xx
+    response asked for in `Retry-After`, or None.
+    """
+
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    SERVER_ERROR = "server_error"
+    NOT_JSON = "not_json"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = CONNECTION,
+        retry_after: float | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 class InvalidResponse(SendcloudError):
