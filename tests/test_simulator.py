@@ -1008,3 +1008,22 @@ def test_command_requires_keys():
     assert result.returncode == 2
     assert "SIMULATOR_SECRET_KEY" in result.stderr
     assert result.stdout == ""
+
+
+def test_random_faults_hit_about_their_share(simulator):
+    simulator.state.fail_randomly(0.5, [Status(500)], path="/dsf/tickets/42", seed=1)
+
+    statuses = [
+        requests.get(
+            simulator.url + "/dsf/tickets/42", auth=simulator.auth, timeout=TIMEOUT
+        ).status_code
+        for _ in range(40)
+    ]
+    other = requests.get(simulator.url + "/dsf/tickets/43", auth=simulator.auth, timeout=TIMEOUT)
+    simulator.state.clear_faults()
+    cleared = requests.get(simulator.url + "/dsf/tickets/42", auth=simulator.auth, timeout=TIMEOUT)
+
+    assert set(statuses) == {200, 500}
+    assert 10 <= statuses.count(500) <= 30
+    assert other.status_code == 200
+    assert cleared.status_code == 200

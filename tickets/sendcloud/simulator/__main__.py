@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from .scenario import ScenarioClock
 from .server import SimulatorServer
-from .state import SimulatorState
+from .state import AUTH_SCHEMES, SimulatorState
 
 logger = logging.getLogger("tickets.sendcloud.simulator")
 
@@ -42,6 +42,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("SIMULATOR_SECRET_KEY"),
         help="secret key that Basic auth accepts as password (default $SIMULATOR_SECRET_KEY)",
     )
+    parser.add_argument(
+        "--auth",
+        choices=AUTH_SCHEMES,
+        default="both",
+        help="credentials the API accepts: Basic auth, OAuth2 Bearer tokens from /oauth2/token, "
+        "or both (default both)",
+    )
     arguments = parser.parse_args(argv)
     if not arguments.public_key:
         parser.error("missing public key: pass --public-key or set SIMULATOR_PUBLIC_KEY")
@@ -59,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     clock = ScenarioClock(datetime.now(UTC), real_time=True)
-    state = SimulatorState(arguments.public_key, arguments.secret_key, clock=clock)
+    state = SimulatorState(
+        arguments.public_key, arguments.secret_key, clock=clock, auth_scheme=arguments.auth
+    )
     try:
         server = SimulatorServer(state, arguments.host, arguments.port)
         server.start()

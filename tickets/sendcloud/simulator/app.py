@@ -9,7 +9,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 
-from .endpoints import Response, default_error_body, handle_request, json_response
+from .endpoints import (
+    MAX_TOKEN_BODY_BYTES,
+    TOKEN_PATH,
+    Response,
+    default_error_body,
+    handle_request,
+    handle_token_request,
+    json_response,
+)
 from .faults import Hang, Html, Latency, Redirect, Reset, Status, Trickle, Truncated, WrongShape
 from .state import SimulatorState
 
@@ -45,7 +53,11 @@ class _ConnectionDropped(ConnectionAbortedError):
 
 
 def make_app(state: SimulatorState, *, base_path: str = "/api/v3") -> Callable:
-    """Build a WSGI application that serves the Support API GET endpoints under `base_path`."""
+    """Build a WSGI application that serves the Support API GET endpoints under `base_path`.
+
+    It also serves the OAuth2 token endpoint at /oauth2/token, outside the base path, because
+    Sendcloud serves it on another host.
+    """
     base = base_path.rstrip("/")
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -58,6 +70,8 @@ def make_app(state: SimulatorState, *, base_path: str = "/api/v3") -> Callable:
 
         def normal_response() -> Response:
             authorization = environ.get("HTTP_AUTHORIZATION")
+            if full_path == TOKEN_PATH:
+                return handle_token_request(state, method, authorization, _read_body(environ))
             return handle_request(state, method, path, query_string, authorization)
 
         matched_fault = state.take_fault(record.path)
@@ -85,6 +99,15 @@ def make_app(state: SimulatorState, *, base_path: str = "/api/v3") -> Callable:
         return body
 
     return application
+
+
+def _read_body(environ: dict) -> bytes:
+    """Read the request body, at most MAX_TOKEN_BODY_BYTES of it."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(min(max(length, 0), MAX_TOKEN_BODY_BYTES))
 
 
 def _relative_path(full_path: str, base: str) -> str | None:

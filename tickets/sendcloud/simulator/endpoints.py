@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from .seed import DATA_TYPE_TITLES, is_final
 from .state import SimulatorState
@@ -17,6 +17,10 @@ TICKETS_MAX_SIZE = 20
 TICKETS_DEFAULT_SIZE = 15
 REQUESTED_DATA_MAX_SIZE = 100
 REQUESTED_DATA_DEFAULT_SIZE = 50
+
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path)
+# The longest token request body read, in bytes.
+MAX_TOKEN_BODY_BYTES = 4096
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _TICKET_PATH = re.compile(r"/dsf/tickets/(?P<ticket_id>[^/]+)")
@@ -128,8 +132,17 @@ def _route(path: str | None):
 
 
 def _is_authorized(state: SimulatorState, authorization: str | None) -> bool:
-    scheme, _, encoded = (authorization or "").partition(" ")
-    if scheme.lower() != "basic" or not encoded:
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() == "basic" and state.auth_scheme in ("basic", "both"):
+        return _has_keys(state, credentials)
+    if scheme.lower() == "bearer" and state.auth_scheme in ("oauth2", "both"):
+        return state.token_is_valid(credentials.strip())
+    return False
+
+
+def _has_keys(state: SimulatorState, encoded: str) -> bool:
+    """Check Basic-auth credentials against the public and secret key."""
+    if not encoded:
         return False
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode()
@@ -158,6 +171,51 @@ def _unauthorized(authorization: str | None) -> Response:
         "detail": detail,
     }
     return json_response(401, {"errors": [error]})
+
+
+# OAuth2
+
+
+def handle_token_request(
+    state: SimulatorState, method: str, authorization: str | None, body: bytes
+) -> Response:
+    """Issue a token for the client-credentials grant, as POST /oauth2/token does.
+
+    The client id and secret (the public and secret key) come by Basic auth, and the form body
+    carries `grant_type=client_credentials` and `scope=api`. Errors use the OAuth2 error body
+    of RFC 6749, section 5.2.
+    """
+    if method != "POST":
+        body_json = {"error": "invalid_request", "error_description": "Use POST."}
+        return json_response(405, body_json, headers=[("Allow", "POST")])
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() != "basic" or not _has_keys(state, credentials):
+        body_json = {
+            "error": "invalid_client",
+            "error_description": "Client authentication failed.",
+        }
+        return json_response(401, body_json, headers=[("WWW-Authenticate", "Basic")])
+    form = dict(parse_qsl(body.decode("utf-8", errors="replace")))
+    if form.get("grant_type") != "client_credentials":
+        body_json = {
+            "error": "unsupported_grant_type",
+            "error_description": "Only client_credentials is supported.",
+        }
+        return json_response(400, body_json)
+
+    token, lifetime = state.issue_token()
+    # The fields of Sendcloud's documented token response; only access_token is ever used.
+    return json_response(
+        200,
+        {
+            "access_token": token,
+            "expires_in": lifetime,
+            "id_token": "sim_id_" + token.removeprefix("sim_at_"),
+            "refresh_token": "sim_rt_" + token.removeprefix("sim_at_"),
+            "scope": form.get("scope", "api"),
+            "token_type": "bearer",
+        },
+    )
 
 
 # Endpoints

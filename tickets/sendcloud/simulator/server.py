@@ -83,6 +83,11 @@ class SimulatorServer:
         """Base URL of the simulated API, such as http://127.0.0.1:54321/api/v3."""
         return f"http://{self.host}:{self.port}{self.base_path}"
 
+    @property
+    def token_url(self) -> str:
+        """URL of the simulated OAuth2 token endpoint, such as http://127.0.0.1:54321/oauth2/token."""
+        return f"http://{self.host}:{self.port}/oauth2/token"
+
     def start(self) -> "SimulatorServer":
         if self._server is not None:
             raise RuntimeError("the simulator server is already started")

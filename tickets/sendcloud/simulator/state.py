@@ -5,7 +5,11 @@ test changes the state from the main thread.
 """
 
 import copy
+import random
+import secrets
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,6 +25,13 @@ DEFAULT_NOT_FOUND_BODY = {
 }
 
 REQUESTED_DATA_ENVELOPES = ("data", "paged")
+
+# Credentials that the API endpoints accept: Basic auth with the keys, a Bearer token from
+# POST /oauth2/token, or either. Sendcloud lets an integration require OAuth2, and Basic auth
+# then fails for it.
+AUTH_SCHEMES = ("basic", "oauth2", "both")
+# Sendcloud's tokens live an hour.
+DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
 __all__ = ["RecordedRequest", "ScenarioClock", "SimulatorState"]
 
@@ -48,6 +59,14 @@ class _FaultRule:
     remaining: int | None
 
 
+@dataclass(slots=True)
+class _RandomFaults:
+    rate: float
+    faults: tuple[Fault, ...]
+    path: str | None
+    random: random.Random
+
+
 def path_matches(path: str, prefix: str | None) -> bool:
     """Return whether `path` is `prefix` or lies below it, segment by segment.
 
@@ -69,9 +88,13 @@ class SimulatorState:
         *,
         clock: ScenarioClock | None = None,
         tickets: dict | None = None,
+        auth_scheme: str = "basic",
+        token_lifetime: float = DEFAULT_TOKEN_LIFETIME_SECONDS,
     ) -> None:
         self.public_key = public_key
         self.secret_key = secret_key
+        self._initial_auth_scheme = auth_scheme
+        self._initial_token_lifetime = token_lifetime
         self.clock = clock if clock is not None else ScenarioClock(SEED_ANCHOR)
         self._initial_tickets = copy.deepcopy(tickets) if tickets is not None else None
         self._lock = threading.RLock()
@@ -88,11 +111,16 @@ class SimulatorState:
             self.not_found_body: dict | list | str = copy.deepcopy(DEFAULT_NOT_FOUND_BODY)
             self._requested_data_envelope = "data"
             self._faults: list[_FaultRule] = []
+            self._random_faults: _RandomFaults | None = None
             self._fault_generation = 0
             self._request_counter = 0
             self._next_action_id = self._max_action_id() + 1
             self.clock.reset()
             self._scenario_enabled = True
+            self.auth_scheme = self._initial_auth_scheme
+            self.token_lifetime = self._initial_token_lifetime
+            # access token -> time.monotonic() at which it expires
+            self._tokens: dict[str, float] = {}
             self._tick = 0
             self._tick_times = scenario.tick_times(self.clock.now())
             self._next_tick_time = next(self._tick_times)
@@ -218,6 +246,40 @@ class SimulatorState:
                 self._next_tick_time = next(self._tick_times)
             return count
 
+    # Authentication
+
+    @property
+    def auth_scheme(self) -> str:
+        """Credentials the API endpoints accept: `"basic"`, `"oauth2"` or `"both"`."""
+        return self._auth_scheme
+
+    @auth_scheme.setter
+    def auth_scheme(self, scheme: str) -> None:
+        if scheme not in AUTH_SCHEMES:
+            raise ValueError(f"auth_scheme must be one of {AUTH_SCHEMES}, got {scheme!r}")
+        self._auth_scheme = scheme
+
+    def issue_token(self) -> tuple[str, float]:
+        """Create an access token and return it with its lifetime in seconds.
+
+        Tokens expire after `token_lifetime` seconds of real time, not of the scenario clock.
+        """
+        with self._lock:
+            token = "sim_at_" + secrets.token_urlsafe(24)
+            lifetime = self.token_lifetime
+            self._tokens[token] = time.monotonic() + lifetime
+            return token, lifetime
+
+    def token_is_valid(self, token: str) -> bool:
+        with self._lock:
+            expires_at = self._tokens.get(token)
+            return expires_at is not None and time.monotonic() < expires_at
+
+    def expire_tokens(self) -> None:
+        """Make every token issued so far invalid, as if its hour had passed."""
+        with self._lock:
+            self._tokens.clear()
+
     # Faults
 
     def inject(self, fault: Fault, *, path: str | None = None, times: int | None = None) -> Fault:
@@ -232,10 +294,31 @@ class SimulatorState:
             self._faults.append(_FaultRule(fault, path, times))
         return fault
 
+    def fail_randomly(
+        self,
+        rate: float,
+        faults: Sequence[Fault],
+        *,
+        path: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Answer a share `rate` of the requests under `path` with one of `faults`, at random.
+
+        Faults added with `inject()` go first. The choice is repeatable for a given `seed`.
+        `clear_faults()` ends it.
+        """
+        if not 0 <= rate <= 1:
+            raise ValueError(f"rate must be between 0 and 1, got {rate}")
+        if not faults:
+            raise ValueError("faults must name at least one fault")
+        with self._lock:
+            self._random_faults = _RandomFaults(rate, tuple(faults), path, random.Random(seed))
+
     def clear_faults(self) -> None:
         """Remove every fault and end hangs and trickles in progress."""
         with self._lock:
             self._faults.clear()
+            self._random_faults = None
             self._fault_generation += 1
 
     def take_fault(self, path: str) -> tuple[Fault, int] | None:
@@ -249,6 +332,10 @@ class SimulatorState:
                     if rule.remaining == 0:
                         self._faults.remove(rule)
                 return rule.fault, self._fault_generation
+            chance = self._random_faults
+            if chance is not None and path_matches(path, chance.path):
+                if chance.random.random() < chance.rate:
+                    return chance.random.choice(chance.faults), self._fault_generation
             return None
 
     def faults_cleared_since(self, generation: int) -> bool:
