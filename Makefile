@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # Debian packages the tests need, as "command:package" pairs.
-SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/lib/postgresql/15/bin/postgres:postgresql
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/lib/postgresql/15/bin/postgres:postgresql /usr/bin/redis-server:redis-server
 
 .PHONY: install run test test-fast bench lint system-packages lock clean
 

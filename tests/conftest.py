@@ -1,5 +1,6 @@
 pytest_plugins = [
     "tests.simulator_fixtures",
+    "tests.redis_fixtures",
     "tests.dashboard_fixtures",
     "tests.browser_fixtures",
     "tests.queue_fixtures",
