@@ -12,6 +12,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Every request asks the simulator, so a test sees each change it makes at once. Tests of the
+# ticket cache and of the request budget set their own values.
+SENDCLOUD_TICKET_CACHE_SECONDS = 0
+SENDCLOUD_REQUESTS_PER_MINUTE = 10_000
 # Django's live server serves MEDIA_URL from MEDIA_ROOT. With both empty it looks up every path
 # as a file first, and a path too long for the file system then fails with a 500.
 MEDIA_URL = "/media/"

@@ -102,7 +102,7 @@ def test_failing_poll_shows_banner_then_recovers(signed_in_page, live_server, fa
 
     fast_polling.state.inject(Status(503))
     banner = page.locator("#upstream-banner")
-    expect(banner).to_contain_text("Sendcloud cannot be reached")
+    expect(banner).to_contain_text("server error 503")
     expect(banner).to_contain_text("Failing since")
     expect(page.locator("#document-timeline")).to_contain_text("Sales invoice requested")
 
