@@ -236,6 +236,8 @@ def _get_ticket(ticket_id: int, *, may_wait: bool) -> TicketSnapshot:
     if outcome is not None and _is_fresh(outcome) and _can_answer(outcome, last_known):
         return _answer(ticket_id, outcome, last_known)
 
+    # NOTE: the request that makes the call waits for it, up to SENDCLOUD_DEADLINE, even when
+    # it has an earlier state to show. Only the requests waiting on it give up after a second.
     fetch_id = uuid.uuid4().hex
     lock_seconds = math.ceil(settings.SENDCLOUD_DEADLINE) + 2
     if cache.add(_lock_key(ticket_id), (fetch_id, timezone.now()), timeout=lock_seconds):
