@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets import mirror
+from tickets.after_response import call_after_response
 from tickets.models import MirroredTicket
 from tickets.sendcloud import errors
 from tickets.sendcloud.client import get_client
@@ -300,7 +301,8 @@ def _fetch(ticket_id: int, fetch_id: str, previous: _Outcome | None) -> TicketSn
         timeout=settings.DASHBOARD_STALE_SECONDS,
     )
     _warnings.recovered(ticket_id)
-    _record_in_mirror(ticket, fetched_at)
+    # The page does not show the mirror's copy, so it need not wait for the write.
+    call_after_response(lambda: _record_in_mirror(ticket, fetched_at))
     return TicketSnapshot(ticket=ticket, fetched_at=fetched_at, source=LIVE)
 
 

@@ -3,8 +3,11 @@
 The queue pages, the look-ups and the search box live in `queue_views.py`.
 """
 
+import dataclasses
 import hashlib
 import logging
+from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -13,12 +16,14 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tickets import services
 from tickets.presentation import build_ticket_view
 from tickets.sendcloud.errors import TicketNotFound
+from tickets.templatetags.ticket_tags import relative_time
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +33,11 @@ MAX_TICKET_ID_DIGITS = len(str(MAX_TICKET_ID))
 
 # The parts of the ticket page that a poll may replace; their rendering is the fingerprint.
 REFRESHED_PARTIALS = ("upstream_banner", "status_panel", "document_timeline")
+
+# Fingerprints of the snapshots this process rendered lately, so that a poll of an unchanged
+# ticket skips rendering the refreshed parts. Emptied when it reaches the maximum size.
+_fingerprints: dict[tuple, str] = {}
+MAX_REMEMBERED_FINGERPRINTS = 2000
 
 
 class InvalidTicketId(Http404):
@@ -54,15 +64,73 @@ def _ticket_context(snapshot: services.TicketSnapshot, *, oob: bool = False) -> 
     }
 
 
-def _fingerprint(request: HttpRequest, context: dict) -> str:
-    """Hash what the refreshing parts of the page would show, relative times included."""
-    digest = hashlib.blake2b(digest_size=12)
+def _render_refreshed(request: HttpRequest, context: dict) -> dict[str, str]:
+    """Render the parts of the page that a poll may replace, as the full page shows them."""
     in_page = {**context, "oob": False}
+    return {
+        name: render_to_string(f"tickets/ticket.html#{name}", in_page, request)
+        for name in REFRESHED_PARTIALS
+    }
+
+
+def _hash_refreshed(refreshed: dict[str, str], context: dict) -> str:
+    digest = hashlib.blake2b(digest_size=12)
     for name in REFRESHED_PARTIALS:
-        html = render_to_string(f"tickets/ticket.html#{name}", in_page, request)
-        digest.update(html.encode())
+        digest.update(refreshed[name].encode())
     digest.update(context["view"].state_phrase.encode())
     return digest.hexdigest()
+
+
+def _moments(value: object) -> Iterator[datetime]:
+    """Yield every datetime inside a snapshot: in its ticket, its failure and their parts."""
+    if isinstance(value, datetime):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _moments(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _moments(item)
+
+
+def _fingerprint_key(context: dict) -> tuple | None:
+    """Return everything the refreshed parts depend on, or None if it cannot be a dict key.
+
+    Those parts render the snapshot in the active language and time zone, and `now` enters
+    them only through `relative_time`, so the relative form of each moment is part of the key.
+    NOTE: a template change that makes these parts show anything else must add it here.
+    """
+    snapshot = context["snapshot"]
+    key = (
+        snapshot,
+        tuple(relative_time(moment) for moment in _moments(snapshot)),
+        get_language(),
+        timezone.get_current_timezone_name(),
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _remember_fingerprint(key: tuple | None, fingerprint: str) -> None:
+    if key is None:
+        return
+    if len(_fingerprints) >= MAX_REMEMBERED_FINGERPRINTS:
+        _fingerprints.clear()
+    _fingerprints[key] = fingerprint
+
+
+def _fingerprint(request: HttpRequest, context: dict) -> str:
+    """Hash what the refreshing parts of the page would show, relative times included."""
+    key = _fingerprint_key(context)
+    remembered = _fingerprints.get(key) if key is not None else None
+    if remembered is not None:
+        return remembered
+    fingerprint = _hash_refreshed(_render_refreshed(request, context), context)
+    _remember_fingerprint(key, fingerprint)
+    return fingerprint
 
 
 def _unavailable_page(request: HttpRequest, failure: services.UpstreamFailure) -> HttpResponse:
@@ -89,7 +157,10 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
         return _unavailable_page(request, unavailable.failure)
 
     context = _ticket_context(snapshot)
-    context["fingerprint"] = _fingerprint(request, context)
+    # The page shows the same renderings that its fingerprint hashes, so each is rendered once.
+    context["refreshed"] = _render_refreshed(request, context)
+    context["fingerprint"] = _hash_refreshed(context["refreshed"], context)
+    _remember_fingerprint(_fingerprint_key(context), context["fingerprint"])
     response = render(request, "tickets/ticket.html", context)
     patch_vary_headers(response, ["HX-Request"])
     patch_cache_control(response, private=True, no_cache=True)
