@@ -32,6 +32,10 @@ header_map = "drop"
 # DASHBOARD_TRUSTED_PROXIES, so gunicorn trusts only the local host by default.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
+# Recent gunicorn releases (27 here) open a control socket at one fixed path per user, so a
+# second instance on the machine would take it over. The dashboard does not use it.
+control_socket_disable = True
+
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -99,14 +99,10 @@ def main() -> int:
                     "--config",
                     "config/gunicorn.conf.py",
                     "config.wsgi",
+                    # PORT decides the address; workers and threads come from the
+                    # configuration file and its environment variables.
                     "--bind",
                     f"127.0.0.1:{port}",
-                    "--workers",
-                    env.get("WEB_CONCURRENCY", "2"),
-                    "--threads",
-                    "8",
-                    "--access-logfile",
-                    "-",
                 ],
                 cwd=BASE_DIR,
                 env=env,

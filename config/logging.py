@@ -5,12 +5,18 @@ exception is reduced to its type, message and the innermost frame of this projec
 """
 
 import logging
+import time
 import traceback
 
 MAX_MESSAGE_CHARS = 300
 
 
 class OneLineFormatter(logging.Formatter):
+    # UTC with an explicit marker, like gunicorn's own log lines, whatever TIME_ZONE says.
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
     def formatException(self, exc_info) -> str:  # noqa: N802  Overrides the stdlib name.
         error_type, error, trace = exc_info
         frames = traceback.extract_tb(trace)

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from config.env import env_bool, env_float, env_int
 from tickets.checks import check_sendcloud_settings
@@ -90,3 +90,25 @@ def test_env_float_rejects_nan(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="SOME_SECONDS"):
         env_float("SOME_SECONDS", 1.0)
+
+
+@pytest.mark.django_db
+def test_add_agent_creates_account(monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "a long enough passphrase")
+
+    call_command("add_agent", "maria")
+
+    assert authenticate(username="maria", password="a long enough passphrase") is not None
+
+
+@pytest.mark.django_db
+def test_add_agent_rejects_weak_password(monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "123")
+
+    with pytest.raises(CommandError, match="too short"):
+        call_command("add_agent", "maria")
+
+
+def test_add_agent_rejects_demo_name():
+    with pytest.raises(CommandError, match="reserved"):
+        call_command("add_agent", "demo")

@@ -12,6 +12,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -189,3 +190,22 @@ class IdleSessionMiddleware:
             not is_poll and now - last_activity >= settings.SESSION_ACTIVITY_RESOLUTION_SECONDS
         ):
             request.session[LAST_ACTIVITY_KEY] = now
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give a 405 answer a page in words, since Django's own 405 answer has an empty body.
+
+    An agent who types the sign-out address gets a GET refused; an empty white page would look
+    like a broken dashboard.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.htmx:
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page

@@ -1,0 +1,21 @@
+"""The project's own error pages: words instead of a blank page or Django's defaults."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_get_on_sign_out_explains_itself(agent_client):
+    response = agent_client.get(reverse("logout"))
+
+    assert response.status_code == 405
+    assert "Method not allowed" in response.text
+    assert "POST" in response["Allow"]
+
+
+def test_unknown_page_is_404_in_words(agent_client):
+    response = agent_client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert "This page does not exist." in response.text
