@@ -228,3 +228,43 @@ def test_demo_ticket_45_moves_with_the_clock(agent_client, sendcloud):
     after = panels(agent_client.get(ticket_url(45)).text)
 
     assert before != after
+
+
+@pytest.mark.parametrize("raw_id", ["042", "0042"])
+def test_odd_spelling_of_id_redirects_to_canonical(agent_client, sendcloud, raw_id):
+    response = agent_client.get(f"/tickets/{raw_id}/?from=portal")
+
+    assert response.status_code == 301
+    assert response["Location"] == ticket_url(42)
+    assert sendcloud.state.count_requests() == 0
+
+
+def test_head_request_is_answered(agent_client, sendcloud):
+    response = agent_client.head(ticket_url(42))
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_order_and_parcel_link_to_permalinks(agent_client, sendcloud):
+    page = agent_client.get(ticket_url(42)).text
+
+    assert f'href="{reverse("order_lookup", args=["ORD-2026-1234"])}"' in page
+    assert f'href="{reverse("parcel_lookup", args=["98765"])}"' in page
+
+
+def test_order_number_with_newline_renders_without_link(agent_client, sendcloud):
+    sendcloud.state.update_ticket(42, order_number="ORD\nbroken")
+
+    response = agent_client.get(ticket_url(42))
+
+    assert response.status_code == 200
+    assert "/orders/ORD" not in response.text
+
+
+def test_open_ticket_without_requests_says_no_action(agent_client, sendcloud):
+    sendcloud.state.update_ticket(42, requested_actions=[])
+
+    page = agent_client.get(ticket_url(42)).text
+
+    assert "No action needed" in page

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -64,6 +65,16 @@ class TicketView:
         return self.outstanding_count > 0 and not self.needs_action and not self.is_final
 
     @property
+    def order_url(self) -> str:
+        """Return the permalink of the ticket's order number, or "" if it has none."""
+        return _lookup_url("order_lookup", self.ticket.order_number)
+
+    @property
+    def parcel_url(self) -> str:
+        parcel_id = self.ticket.parcel_id
+        return _lookup_url("parcel_lookup", str(parcel_id) if parcel_id is not None else None)
+
+    @property
     def outcome_label(self) -> str:
         resolution = self.ticket.resolution
         return labels.outcome_label(resolution.outcome) if resolution else ""
@@ -72,6 +83,16 @@ class TicketView:
     def amount(self) -> Decimal | None:
         resolution = self.ticket.resolution
         return resolution.amount if resolution else None
+
+
+def _lookup_url(name: str, value: str | None) -> str:
+    # Sendcloud may send any text, including characters no URL pattern matches.
+    if not value:
+        return ""
+    try:
+        return reverse(name, args=[value])
+    except NoReverseMatch:
+        return ""
 
 
 def build_ticket_view(ticket: Ticket) -> TicketView:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tickets import services
 from tickets.presentation import build_ticket_view
@@ -146,9 +146,12 @@ def _unavailable_page(request: HttpRequest, failure: services.UpstreamFailure) -
     return response
 
 
-@require_GET
+@require_safe
 def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
     number = parse_ticket_id(ticket_id)
+    if ticket_id != str(number):
+        # One address per ticket, so bookmarks and copied links agree: /tickets/042/ -> /42/.
+        return redirect("ticket_detail", ticket_id=number, permanent=True)
     try:
         snapshot = services.get_ticket(number)
     except TicketNotFound:
@@ -167,7 +170,7 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def ticket_refresh(request: HttpRequest, ticket_id: str) -> HttpResponse:
     """Answer a poll of the ticket page: only the freshness line if nothing changed.
 
@@ -210,7 +213,7 @@ def _refresh_without_data(request: HttpRequest, failure: services.UpstreamFailur
 
 
 @login_not_required
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """Report that the process serves requests, without touching Sendcloud."""
     return JsonResponse({"status": "ok"})
