@@ -25,7 +25,7 @@ test: install system-packages
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser"
 
-# Runs the benchmarks on 127.0.0.1 in about 10 minutes and prints their figures (BENCHMARKS.md).
+# Runs the benchmarks on 127.0.0.1 in about 6 minutes and prints their figures (BENCHMARKS.md).
 # BENCH_QUICK=1 shortens every step to check the benchmark itself in about 2 minutes.
 bench: install
 	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python -m bench.run

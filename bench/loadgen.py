@@ -278,6 +278,9 @@ class AgentRun:
             heapq.heappush(self.schedule, (self.started + self.interval * agent / agents, agent))
         self.counts = {"loads": 0, "polls": 0, "unchanged": 0, "changed": 0, "failures": 0}
         self.failure_samples: list[str] = []
+        # The start of a few changed responses, to tell a real change from a banner that came
+        # and went.
+        self.changed_samples: list[str] = []
         self.poll_times: list[float] = []
         self.load_times: list[float] = []
         self.max_lag = 0.0
@@ -344,6 +347,8 @@ class AgentRun:
             self.counts["polls"] += 1
             self.poll_times.append(elapsed)
             self.counts["changed" if new_fingerprint else "unchanged"] += 1
+            if new_fingerprint and len(self.changed_samples) < 3:
+                self.changed_samples.append(body[:1500].decode("utf-8", "replace"))
         if status != 200:
             self.record_failure(f"poll of ticket {ticket_id} answered {status}")
         if new_fingerprint:
@@ -370,6 +375,7 @@ class AgentRun:
             "poll": summary(self.poll_times),
             "load": summary(self.load_times),
             "failure_samples": self.failure_samples,
+            "changed_samples": self.changed_samples,
         }
 
 

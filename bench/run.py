@@ -1,10 +1,10 @@
 """Run the dashboard's benchmarks and print their figures: `make bench`.
 
 Everything runs on 127.0.0.1 in processes this script starts and stops: the simulator with a
-fixed latency per response (`bench/simulator.py`), gunicorn serving the dashboard as `make run`
-does (2 workers of 8 threads), and the load generator (`bench/loadgen.py`). Each figure is a
-ratio of two measurements taken side by side in one run, because the machines are shared and
-noisy. Absolute times are printed too.
+fixed latency per response (`bench/simulator.py`), gunicorn with the production configuration
+as `make run` starts it (2 workers of 8 threads), Redis, and the load generator
+(`bench/loadgen.py`). Each figure is a ratio of two measurements taken side by side in one
+run, because the machines are shared and noisy. Absolute times are printed too.
 
 `BENCH_QUICK=1` shortens every step for a check of the benchmark itself; its figures are
 rougher. The results are printed as Markdown and written to `var/bench/`.
@@ -199,7 +199,8 @@ class Bench:
         port = free_port()
         process = self.processes.start(
             [
-                *(PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{port}"),
+                *(PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"),
+                *("config.wsgi", "--bind", f"{HOST}:{port}"),
                 *("--workers", "2", "--threads", "8"),
                 *("--access-logfile", str(self.work_dir / f"{name}-access.log")),
             ],
@@ -571,7 +572,8 @@ def upstream_row(result: dict, label: str, bound: int | None, interval: int) -> 
         f"Upstream calls, {label}, {AGENT_SECONDS} s",
         f"≤ {bound}" if bound else "≤ 20 × (60 ÷ TTL) + 20 (no TTL set)",
         str(result["upstream_calls"]),
-        f"{result['loads']} page loads, {result['polls']} polls, {result['failures']} failed; "
+        f"{result['loads']} page loads, {result['polls']} polls ({result['changed']} changed), "
+        f"{result['failures']} failed; "
         f"a call on every request would make {naive}",
         verdict(result["upstream_calls"], bound, at_most=True) if bound else "no cache",
     )
