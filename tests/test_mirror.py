@@ -1,5 +1,6 @@
 """Writing tickets into the mirror, and the write-through of live ticket fetches."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -88,6 +89,17 @@ def test_overlong_order_number_is_clipped():
     mirror.upsert_tickets([ticket(order_number="X" * 400)], timezone.now())
 
     assert len(MirroredTicket.objects.get(id=7).order_number) == mirror.ORDER_NUMBER_MAX_LENGTH
+
+
+def test_clipped_order_number_is_logged(caplog):
+    caplog.set_level(logging.WARNING, logger="tickets.mirror")
+
+    mirror.upsert_tickets([ticket(order_number="X" * 400)], timezone.now())
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        "Ticket 7: the order number has 400 characters; the mirror keeps the first 255."
+    ]
 
 
 def test_ticket_page_writes_through(agent_client, sendcloud):

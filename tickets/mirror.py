@@ -110,7 +110,7 @@ def _clip(value: str | None, limit: int, field: str, ticket_id: int) -> str:
     text = value or ""
     if len(text) > limit:
         logger.warning(
-            "Ticket %s has a %s of %d characters; the mirror keeps the first %d.",
+            "Ticket %s: the %s has %d characters; the mirror keeps the first %d.",
             ticket_id,
             field,
             len(text),
