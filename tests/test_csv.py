@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.queue_fixtures import make_ticket, sync
+from tickets.models import MirroredTicket
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,21 @@ def test_filtered_csv_holds_exactly_rows_shown(agent_client, mirrored):
 
     assert rows[0][0] == "Ticket"
     assert [int(row[0]) for row in rows[1:]] == shown
+
+
+def test_csv_keeps_queue_order_across_pages(agent_client, mirrored):
+    shown = []
+    for page in ("1", "2"):
+        response = agent_client.get(reverse("home"), {"page": page})
+        shown += [int(number) for number in re.findall(r'data-ticket-id="(\d+)"', response.text)]
+
+    rows = rows_of(agent_client.get(reverse("overview_csv")))
+
+    ids = [int(row[0]) for row in rows[1:]]
+    final = set(MirroredTicket.objects.filter(is_final=True).values_list("id", flat=True))
+    assert ids == shown
+    assert final
+    assert set(ids[-len(final) :]) == final
 
 
 def test_csv_link_carries_current_filters(agent_client, mirrored):

@@ -47,8 +47,12 @@ class MirroredTicket(models.Model):
         verbose_name = _("mirrored ticket")
         verbose_name_plural = _("mirrored tickets")
         indexes = [
-            # The queue's order: tickets that need action first, then the oldest.
-            models.Index(fields=["-needs_action", "created_at", "id"], name="mirror_queue_order"),
+            # The queue's order: tickets that need action first, then the other open ones, then
+            # the final ones, the oldest first in each group.
+            models.Index(
+                fields=["-needs_action", "is_final", "created_at", "id"],
+                name="mirror_queue_order_final",
+            ),
         ]
 
     def __str__(self) -> str:
