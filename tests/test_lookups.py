@@ -1,6 +1,10 @@
 """Look-ups by order number and parcel id, and the search box, on a mirror of the seed."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.queue_fixtures import make_ticket, sync
@@ -8,8 +12,15 @@ from tests.queue_fixtures import make_ticket, sync
 pytestmark = pytest.mark.django_db
 
 
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def ticket_url(ticket_id: int) -> str:
     return reverse("ticket_detail", args=[ticket_id])
+
+
+def mirror_queries(queries) -> list[str]:
+    return [query["sql"] for query in queries if "tickets_mirroredticket" in query["sql"]]
 
 
 def test_order_lookup_leads_to_ticket_42(agent_client, mirrored):
@@ -104,6 +115,56 @@ def test_invalid_parcel_id_is_404(agent_client, mirrored, raw):
     assert "is not a parcel id" in response.text
 
 
+@pytest.mark.parametrize("raw", ["%00", "ORD%00", "%01", "ORD-1%0D", "%09x", "%1B[0m", "%7F"])
+def test_order_with_control_character_is_400(agent_client, mirrored, raw):
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(f"/orders/{raw}/")
+
+    assert response.status_code == 400
+    assert "<h1>Invalid order number</h1>" in response.text
+    assert "contains a control character" in response.text
+    assert 'role="alert"' in response.text
+    assert not CONTROL_CHARACTER.search(response.text)
+    assert mirror_queries(queries) == []
+
+
+def test_order_with_line_break_matches_no_url(agent_client, mirrored):
+    # The path converter's pattern does not match a line feed, so no view runs.
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get("/orders/ORD-1%0A/")
+
+    assert response.status_code == 404
+    assert mirror_queries(queries) == []
+
+
+@pytest.mark.parametrize("raw", ["%20", "%20%20%20", "%C2%A0"])
+def test_blank_order_number_is_400(agent_client, mirrored, raw):
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(f"/orders/{raw}/")
+
+    assert response.status_code == 400
+    assert "The order number is empty." in response.text
+    assert mirror_queries(queries) == []
+
+
+def test_long_order_number_is_shortened_in_heading(agent_client, mirrored):
+    response = agent_client.get(reverse("order_lookup", args=["A" * 300]))
+
+    heading = re.search(r"<h1>(.*?)</h1>", response.text).group(1)
+    title = re.search(r"<title>(.*?)</title>", response.text).group(1)
+    assert response.status_code == 404
+    assert heading == "No ticket for order " + "A" * 40 + "…"
+    assert title.startswith(heading + " · ")
+
+
+def test_invalid_parcel_id_drops_control_characters(agent_client, mirrored):
+    response = agent_client.get("/parcels/%00x%01y/")
+
+    assert response.status_code == 404
+    assert "“xy” is not a parcel id" in response.text
+    assert not CONTROL_CHARACTER.search(response.text)
+
+
 def test_order_lookup_escapes_markup(agent_client, mirrored):
     response = agent_client.get(reverse("order_lookup", args=["<b>x</b>"]))
 
@@ -161,3 +222,15 @@ def test_search_rejects_empty_or_overlong(agent_client, mirrored, query):
 
     assert response.status_code == 400
     assert 'role="alert"' in response.text
+
+
+@pytest.mark.parametrize("query", ["\x00", "ORD\x00-1", "42\x01", "a\tb", "\x9b1"])
+def test_search_with_control_character_is_400(agent_client, mirrored, query):
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(reverse("search"), {"q": query})
+
+    assert response.status_code == 400
+    assert "The search contains a control character" in response.text
+    assert "Enter at most" not in response.text
+    assert not CONTROL_CHARACTER.search(response.text)
+    assert mirror_queries(queries) == []

@@ -1,15 +1,18 @@
 """Read the filters of the queue pages from the query string.
 
 A filter value that cannot be used is ignored: an unknown stage, a date like 2026-13-45, a
-search of 5,000 characters. The form lists a short message for each ignored value, so a mistyped
-or outdated bookmark still opens the page. The cleaned filters rebuild the query
-string of every link the pages show: count links, pagination, CSV downloads and the poller.
+search of 5,000 characters or one with a control character. The form lists a short message for
+each ignored value, so a mistyped or outdated bookmark still opens the page. The cleaned filters
+rebuild the query string of every link the pages show: count links, pagination, CSV downloads
+and the poller.
 """
 
+import re
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +29,12 @@ MIN_DATE = date(1970, 1, 1)
 MAX_DATE = date(9998, 12, 31)
 YES = "yes"
 NO = "no"
+# Unicode category Cc: the C0 controls (NUL to U+001F), DEL and the C1 controls. No order
+# number or search contains them, and PostgreSQL rejects NUL in a text parameter.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The query parameter of the end date before it was named after its label, "created until".
+# Links and bookmarks from then still carry it.
+OLD_CREATED_UNTIL_PARAMETER = "created_to"
 
 _ERROR_MESSAGES = {
     "invalid_choice": gettext_lazy("unknown value"),
@@ -34,6 +43,7 @@ _ERROR_MESSAGES = {
     "min_value": gettext_lazy("too small"),
     "max_value": gettext_lazy("too large"),
     "null_characters_not_allowed": gettext_lazy("contains a null character"),
+    "control_characters_not_allowed": gettext_lazy("contains a control character"),
 }
 _DATE_ERROR_MESSAGES = {
     **_ERROR_MESSAGES,
@@ -59,11 +69,38 @@ def _date_field(label) -> forms.DateField:
     )
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
+    """Return user input fit to echo in a message: without control characters, and shortened.
+
+    A value longer than MAX_SHOWN_VALUE_LENGTH characters keeps that many and ends in "…".
+    """
     text = ", ".join(value) if isinstance(value, list) else str(value)
+    text = CONTROL_CHARACTERS.sub("", text)
     if len(text) > MAX_SHOWN_VALUE_LENGTH:
-        return text[: MAX_SHOWN_VALUE_LENGTH - 1] + "…"
+        return text[:MAX_SHOWN_VALUE_LENGTH] + "…"
     return text
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def _reject_control_characters(value: str) -> None:
+    if has_control_characters(value):
+        code = (
+            "null_characters_not_allowed" if "\x00" in value else "control_characters_not_allowed"
+        )
+        raise ValidationError(_ERROR_MESSAGES[code], code=code)
+
+
+def _search_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        label=gettext_lazy("search"),
+        max_length=MAX_SEARCH_LENGTH,
+        validators=[_reject_control_characters],
+        error_messages=_ERROR_MESSAGES,
+    )
 
 
 class LenientFilterForm(forms.Form):
@@ -91,7 +128,7 @@ class LenientFilterForm(forms.Form):
             )
             messages.append(
                 _("Ignored the %(filter)s filter “%(value)s”: %(reason)s.")
-                % {"filter": field.label, "value": _shown(raw), "reason": field_errors[0]}
+                % {"filter": field.label, "value": shown_value(raw), "reason": field_errors[0]}
             )
         for field in self.fields.values():
             for value in getattr(field, "rejected", []):
@@ -99,7 +136,7 @@ class LenientFilterForm(forms.Form):
                     _("Ignored the %(filter)s filter “%(value)s”: %(reason)s.")
                     % {
                         "filter": field.label,
-                        "value": _shown(value),
+                        "value": shown_value(value),
                         "reason": _ERROR_MESSAGES["invalid_choice"],
                     }
                 )
@@ -169,15 +206,13 @@ class QueueFilterForm(LenientFilterForm):
         error_messages=_ERROR_MESSAGES,
     )
     created_from = _date_field(gettext_lazy("created from"))
-    created_to = _date_field(gettext_lazy("created until"))
-    q = forms.CharField(
-        required=False,
-        label=gettext_lazy("search"),
-        max_length=MAX_SEARCH_LENGTH,
-        error_messages=_ERROR_MESSAGES,
-    )
+    created_until = _date_field(gettext_lazy("created until"))
+    q = _search_field()
 
     def __init__(self, data, *args, **kwargs) -> None:
+        if OLD_CREATED_UNTIL_PARAMETER in data and "created_until" not in data:
+            data = data.copy()
+            data.setlist("created_until", data.getlist(OLD_CREATED_UNTIL_PARAMETER))
         super().__init__(data, *args, **kwargs)
         # Every documented code is valid, and so is any raw code a mirrored ticket carries.
         self.fields["stage"].choices = _code_choices(labels.STAGE_LABELS, present_codes("stage"))
@@ -189,13 +224,19 @@ class QueueFilterForm(LenientFilterForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("created_from", "created_to"):
+        for name in ("created_from", "created_until"):
             value = cleaned.get(name)
             if value is not None and not MIN_DATE <= value <= MAX_DATE:
                 self.add_error(name, _("outside the years 1970 to 9998"))
-        start, end = cleaned.get("created_from"), cleaned.get("created_to")
+        start, end = cleaned.get("created_from"), cleaned.get("created_until")
         if start and end and start > end:
-            self.add_error("created_to", _("before the start date"))
+            # Dropping the end keeps the tickets from the start date on, where an empty list
+            # would look like there are none.
+            self.add_error(
+                "created_until",
+                _("the created-date range ends before it starts (%(start)s)")
+                % {"start": start.isoformat()},
+            )
         return cleaned
 
 
@@ -230,8 +271,8 @@ def filter_tickets(queryset: QuerySet, filters: dict, *, skip: tuple[str, ...] =
         queryset = queryset.filter(needs_action=filters["needs_action"] == YES)
     if "created_from" in filters:
         queryset = queryset.filter(created_at__gte=_local_midnight(filters["created_from"]))
-    if "created_to" in filters:
-        end = _local_midnight(filters["created_to"] + timedelta(days=1))
+    if "created_until" in filters:
+        end = _local_midnight(filters["created_until"] + timedelta(days=1))
         queryset = queryset.filter(created_at__lt=end)
     if "q" in filters:
         queryset = queryset.filter(search_condition(filters["q"]))
@@ -253,12 +294,7 @@ class DocumentFilterForm(LenientFilterForm):
         choices=[(YES, YES)],
         error_messages=_ERROR_MESSAGES,
     )
-    q = forms.CharField(
-        required=False,
-        label=gettext_lazy("search"),
-        max_length=MAX_SEARCH_LENGTH,
-        error_messages=_ERROR_MESSAGES,
-    )
+    q = _search_field()
 
     def __init__(self, data, *args, data_types: list[str] = (), **kwargs) -> None:
         super().__init__(data, *args, **kwargs)

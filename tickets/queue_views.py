@@ -32,8 +32,10 @@ from tickets.filters import (
     DocumentFilterForm,
     QueueFilterForm,
     filter_tickets,
+    has_control_characters,
     present_codes,
     search_condition,
+    shown_value,
 )
 from tickets.models import MirroredRequest, MirroredTicket
 from tickets.views import InvalidTicketId, parse_ticket_id
@@ -124,14 +126,15 @@ def _page_number(raw: str | None, page_count: int) -> tuple[int, str]:
     """Return the page to show and a message when the requested one was ignored."""
     if raw in (None, ""):
         return 1, ""
-    excerpt = raw[:20]
-    if not raw.isascii() or not raw.isdigit() or int(raw[:20]) < 1:
-        return 1, _("Ignored the page “%(value)s”: not a page number.") % {"value": excerpt}
-    # Python refuses to parse integers of more than 4,300 digits, and no page is that far.
-    number = int(raw) if len(raw) <= 20 else page_count + 1
+    shown = shown_value(raw)
+    digits = raw.lstrip("0")
+    if not raw.isascii() or not raw.isdigit() or not digits:
+        return 1, _("Ignored the page “%(value)s”: not a page number.") % {"value": shown}
+    # int() rejects strings of more than 4,300 digits, and no page number has more than 20.
+    number = int(digits) if len(digits) <= 20 else page_count + 1
     if number > page_count:
         return page_count, _("There is no page %(value)s; showing the last page.") % {
-            "value": excerpt
+            "value": shown
         }
     return number, ""
 
@@ -188,11 +191,16 @@ def _filter_options(form: QueueFilterForm) -> dict:
         listed = [code for code in codes if all_known or code in present or code in chosen]
         return [code_label(kind, code) for code in listed]
 
+    def by_label(options: list[CodeLabel]) -> list[CodeLabel]:
+        # Raw unknown codes come last, where they do not hide among the labels.
+        return sorted(options, key=lambda option: (not option.known, option.label.casefold()))
+
     return {
+        # Stages keep the order of the count links, which follows a ticket's progress.
         "stage_options": options("stage", "stage", True),
-        "status_options": options("status", "status", True),
-        "type_options": options("type", "type", True),
-        "carrier_options": options("carrier", "carrier", False),
+        "status_options": by_label(options("status", "status", True)),
+        "type_options": by_label(options("type", "type", True)),
+        "carrier_options": by_label(options("carrier", "carrier", False)),
         "brand_options": list(
             MirroredTicket.objects.exclude(brand_id=None)
             .order_by("brand_id")
@@ -227,6 +235,7 @@ def _queue_context(request: HttpRequest, *, oob: bool = False) -> dict:
         "needs_action_active": filters.get("needs_action") == YES,
         "total_needs_action": everything.filter(needs_action=True).count(),
         "all_url": _url("home", form.query_string(stage=None, needs_action=None)),
+        "all_active": "stage" not in filters and "needs_action" not in filters,
         "canonical_url": _url("home", query),
         "refresh_url": _url("overview_refresh", query),
         "csv_url": _url("overview_csv", form.query_string()),
@@ -566,7 +575,7 @@ def _lookup_response(
         return redirect("ticket_detail", ticket_id=matches[0].id)
     context = {
         "kind": kind,
-        "value": value,
+        "value": shown_value(value),
         "rows": [queue_row(ticket) for ticket in matches[:MAX_LOOKUP_MATCHES]],
         "more": len(matches) > MAX_LOOKUP_MATCHES,
         "max_matches": MAX_LOOKUP_MATCHES,
@@ -576,9 +585,27 @@ def _lookup_response(
     return render(request, "tickets/lookup.html", context, status=200 if matches else 404)
 
 
+def _invalid_lookup(request: HttpRequest, kind: str, message: str) -> HttpResponse:
+    context = {"kind": kind, "value": "", "error": message, "rows": []}
+    return render(request, "tickets/lookup.html", context, status=400)
+
+
 @require_GET
 def order_lookup(request: HttpRequest, order_number: str) -> HttpResponse:
-    """Lead from an order number, which may contain any character, to its ticket."""
+    """Lead from an order number, which may contain any printable character, to its ticket."""
+    if has_control_characters(order_number):
+        message = _(
+            "The order number contains a control character, such as NUL or a tab, which no "
+            "order number has. Check the link or the text you copied."
+        )
+        return _invalid_lookup(request, "order", message)
+    if not order_number.strip():
+        message = _(
+            "The order number is empty. Search for the ticket by its order number in the "
+            "search box at the top."
+        )
+        return _invalid_lookup(request, "order", message)
+
     tickets = MirroredTicket.objects.filter(order_number=order_number)
     if not tickets.exists():
         tickets = MirroredTicket.objects.filter(order_number__iexact=order_number)
@@ -592,7 +619,7 @@ def parcel_lookup(request: HttpRequest, parcel_id: str) -> HttpResponse:
     if not is_id or not 0 < int(parcel_id) <= MAX_ID:
         context = {
             "kind": "parcel",
-            "value": parcel_id[:40],
+            "value": shown_value(parcel_id),
             "invalid": True,
             "rows": [],
             "sync": mirror.get_sync_status(),
@@ -606,17 +633,22 @@ def parcel_lookup(request: HttpRequest, parcel_id: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Lead from the search box to a ticket: by ticket id, order number or parcel id."""
     query = request.GET.get("q", "").strip()
-    if not query or len(query) > MAX_SEARCH_LENGTH or "\x00" in query:
-        if not query:
-            message = _("Enter a ticket number, an order number or a parcel id.")
-        else:
-            message = ngettext(
-                "Enter at most %(count)d character.",
-                "Enter at most %(count)d characters.",
-                MAX_SEARCH_LENGTH,
-            ) % {"count": MAX_SEARCH_LENGTH}
-        context = {"kind": "search", "value": "", "error": message, "rows": []}
-        return render(request, "tickets/lookup.html", context, status=400)
+    if not query:
+        message = _("Enter a ticket number, an order number or a parcel id.")
+        return _invalid_lookup(request, "search", message)
+    if len(query) > MAX_SEARCH_LENGTH:
+        message = ngettext(
+            "Enter at most %(count)d character.",
+            "Enter at most %(count)d characters.",
+            MAX_SEARCH_LENGTH,
+        ) % {"count": MAX_SEARCH_LENGTH}
+        return _invalid_lookup(request, "search", message)
+    if has_control_characters(query):
+        message = _(
+            "The search contains a control character, such as NUL or a tab, which no ticket "
+            "number, order number or parcel id has. Remove it and search again."
+        )
+        return _invalid_lookup(request, "search", message)
 
     number = query.lstrip("#").strip()
     is_number = number.isascii() and number.isdigit() and 0 < int(number) <= MAX_ID
