@@ -19,3 +19,10 @@ def test_unknown_page_is_404_in_words(agent_client):
 
     assert response.status_code == 404
     assert "This page does not exist." in response.text
+
+
+@pytest.mark.parametrize("name", ["home", "documents", "healthz"])
+def test_head_is_answered_like_get(agent_client, name):
+    response = agent_client.head(reverse(name))
+
+    assert response.status_code == 200

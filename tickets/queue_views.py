@@ -21,7 +21,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from tickets import labels, mirror
@@ -259,7 +259,7 @@ def _fingerprint(request: HttpRequest, context: dict) -> str:
     return digest.hexdigest()
 
 
-@require_GET
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     """Show the queue: tickets that need action first, then the rest, oldest first."""
     context = _queue_context(request)
@@ -272,7 +272,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return _no_cache(response)
 
 
-@require_GET
+@require_safe
 def overview_refresh(request: HttpRequest) -> HttpResponse:
     """Respond to a poll of the queue: only the freshness line if nothing changed.
 
@@ -442,7 +442,7 @@ def _documents_context(request: HttpRequest) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def documents(request: HttpRequest) -> HttpResponse:
     """List every outstanding document request of the open tickets, oldest first."""
     context = _documents_context(request)
@@ -481,7 +481,7 @@ def _csv_response(kind: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def overview_csv(request: HttpRequest) -> HttpResponse:
     """Download every ticket of the filtered queue, across all its pages, in the queue's order."""
     form = QueueFilterForm(request.GET)
@@ -522,7 +522,7 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
     return _csv_response("tickets", header, rows)
 
 
-@require_GET
+@require_safe
 def documents_csv(request: HttpRequest) -> HttpResponse:
     """Download every row of the filtered documents queue, oldest request first."""
     sync = mirror.get_sync_status()
@@ -590,7 +590,7 @@ def _invalid_lookup(request: HttpRequest, kind: str, message: str) -> HttpRespon
     return render(request, "tickets/lookup.html", context, status=400)
 
 
-@require_GET
+@require_safe
 def order_lookup(request: HttpRequest, order_number: str) -> HttpResponse:
     """Lead from an order number, which may contain any printable character, to its ticket."""
     if has_control_characters(order_number):
@@ -612,7 +612,7 @@ def order_lookup(request: HttpRequest, order_number: str) -> HttpResponse:
     return _lookup_response(request, tickets, kind="order", value=order_number)
 
 
-@require_GET
+@require_safe
 def parcel_lookup(request: HttpRequest, parcel_id: str) -> HttpResponse:
     """Lead from a Sendcloud parcel id to its ticket."""
     is_id = parcel_id.isascii() and parcel_id.isdigit() and len(parcel_id) <= len(str(MAX_ID))
@@ -629,7 +629,7 @@ def parcel_lookup(request: HttpRequest, parcel_id: str) -> HttpResponse:
     return _lookup_response(request, tickets, kind="parcel", value=parcel_id)
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """Lead from the search box to a ticket: by ticket id, order number or parcel id."""
     query = request.GET.get("q", "").strip()
