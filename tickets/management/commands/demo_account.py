@@ -21,4 +21,6 @@ class Command(BaseCommand):
         user.set_password(DEMO_USERNAME)
         user.is_active = True
         user.save()
-        self.stdout.write(f"Demo account ready: user name {DEMO_USERNAME}, password {DEMO_USERNAME}.")
+        self.stdout.write(
+            f"Demo account ready: user name {DEMO_USERNAME}, password {DEMO_USERNAME}."
+        )
