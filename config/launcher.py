@@ -24,7 +24,16 @@ def log(message: str) -> None:
 def start_simulator(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """Start the simulator and return it with the base URL it printed."""
     process = subprocess.Popen(
-        [PYTHON, "-m", "tickets.sendcloud.simulator", "--host", "127.0.0.1", "--port", "0"],
+        [
+            PYTHON,
+            "-m",
+            "tickets.sendcloud.simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--recent",
+        ],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

@@ -43,6 +43,8 @@ from tickets.sendcloud.simulator.seed import (
     STATUSES,
     TICKET_TYPES,
     is_final,
+    newest_timestamp,
+    shift_seed,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -1027,3 +1029,15 @@ def test_random_faults_hit_about_their_share(simulator):
     assert 10 <= statuses.count(500) <= 30
     assert other.status_code == 200
     assert cleared.status_code == 200
+
+
+def test_shifted_seed_keeps_ticket_42_and_moves_others():
+    original = seed_tickets()
+    shifted = shift_seed(original, timedelta(days=200))
+
+    assert shifted[42] == original[42]
+    assert newest_timestamp(shifted) == newest_timestamp(original) + timedelta(days=200)
+    first_action = original[43]["requested_actions"][0]["created_at"]
+    moved_action = shifted[43]["requested_actions"][0]["created_at"]
+    assert moved_action != first_action
+    assert shifted[43]["status"] == original[43]["status"]

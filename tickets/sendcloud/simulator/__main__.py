@@ -12,9 +12,10 @@ import os
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .scenario import ScenarioClock
+from .seed import newest_timestamp, seed_tickets, shift_seed
 from .server import SimulatorServer
 from .state import AUTH_SCHEMES, SimulatorState
 
@@ -49,6 +50,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="credentials the API accepts: Basic auth, OAuth2 Bearer tokens from /oauth2/token, "
         "or both (default both)",
     )
+    parser.add_argument(
+        "--recent",
+        action="store_true",
+        help="move the seed's dates so that its newest ticket is an hour old "
+        "(ticket 42 keeps the dates of Sendcloud's example)",
+    )
     arguments = parser.parse_args(argv)
     if not arguments.public_key:
         parser.error("missing public key: pass --public-key or set SIMULATOR_PUBLIC_KEY")
@@ -65,9 +72,18 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
 
-    clock = ScenarioClock(datetime.now(UTC), real_time=True)
+    now = datetime.now(UTC)
+    clock = ScenarioClock(now, real_time=True)
+    tickets = seed_tickets()
+    if arguments.recent:
+        # The newest seed ticket becomes an hour old; ticket 42 keeps its documented dates.
+        tickets = shift_seed(tickets, now - timedelta(hours=1) - newest_timestamp(tickets))
     state = SimulatorState(
-        arguments.public_key, arguments.secret_key, clock=clock, auth_scheme=arguments.auth
+        arguments.public_key,
+        arguments.secret_key,
+        clock=clock,
+        tickets=tickets,
+        auth_scheme=arguments.auth,
     )
     try:
         server = SimulatorServer(state, arguments.host, arguments.port)

@@ -9,6 +9,7 @@ weeks before `SEED_ANCHOR`. Tickets 42 to 45 are fixed anchors that docs and tes
 - 45 is the demo ticket that the scenario moves on (see `scenario.py`).
 """
 
+import copy
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -429,3 +430,41 @@ def _resolution(rng: random.Random, solved: datetime, index: int) -> dict | None
         "currency": CURRENCIES[index % len(CURRENCIES)],
         "solved_at": format_timestamp(solved),
     }
+
+
+def _shift_timestamp(value, delta: timedelta):
+    if not isinstance(value, str):
+        return value
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return format_timestamp(moment + delta, zulu=value.endswith("Z"))
+
+
+def shift_seed(tickets: dict[int, dict], delta: timedelta, *, keep=(42,)) -> dict[int, dict]:
+    """Move every timestamp of the seed by `delta`, except on the tickets listed in `keep`.
+
+    The demo moves the seed so that its newest ticket is recent and ages read as they would in
+    a working shop, while ticket 42 keeps the dates of Sendcloud's documented example.
+    """
+    shifted = copy.deepcopy(tickets)
+    for ticket_id, ticket in shifted.items():
+        if ticket_id in keep:
+            continue
+        for name in ("created_at", "updated_at"):
+            ticket[name] = _shift_timestamp(ticket.get(name), delta)
+        for action in ticket.get("requested_actions") or []:
+            action["created_at"] = _shift_timestamp(action.get("created_at"), delta)
+        if ticket.get("resolution"):
+            resolution = ticket["resolution"]
+            resolution["solved_at"] = _shift_timestamp(resolution.get("solved_at"), delta)
+    return shifted
+
+
+def newest_timestamp(tickets: dict[int, dict]) -> datetime:
+    """Return the latest creation or update time in a set of raw tickets."""
+    moments = [
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        for ticket in tickets.values()
+        for value in (ticket.get("created_at"), ticket.get("updated_at"))
+        if isinstance(value, str)
+    ]
+    return max(moments)
