@@ -1041,3 +1041,14 @@ def test_shifted_seed_keeps_ticket_42_and_moves_others():
     moved_action = shifted[43]["requested_actions"][0]["created_at"]
     assert moved_action != first_action
     assert shifted[43]["status"] == original[43]["status"]
+
+
+def test_request_log_drops_oldest_half_when_full(monkeypatch):
+    monkeypatch.setattr("tickets.sendcloud.simulator.state.MAX_LOGGED_REQUESTS", 10)
+    state = SimulatorState("public", "secret")
+
+    for number in range(11):
+        state.record_request("GET", f"/dsf/tickets/{number}", "")
+
+    assert len(state.requests) == 6
+    assert state.requests[0].path == "/dsf/tickets/5"

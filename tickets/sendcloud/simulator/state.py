@@ -24,6 +24,9 @@ DEFAULT_NOT_FOUND_BODY = {
     "errors": [{"code": "not_found", "detail": "Not found", "title": "Not Found", "status": 404}]
 }
 
+# Requests kept in the log before the oldest half is dropped.
+MAX_LOGGED_REQUESTS = 200_000
+
 REQUESTED_DATA_ENVELOPES = ("data", "paged")
 
 # Credentials that the API endpoints accept: Basic auth with the keys, a Bearer token from
@@ -349,6 +352,10 @@ class SimulatorState:
         record = RecordedRequest(method, path, query_string)
         with self._lock:
             self.requests.append(record)
+            if len(self.requests) > MAX_LOGGED_REQUESTS:
+                # A demo may run for days, so the newest half is kept and the rest dropped.
+                # NOTE: counts then cover only the kept requests; tests log far fewer.
+                del self.requests[: MAX_LOGGED_REQUESTS // 2]
         return record
 
     def count_requests(self, path_prefix: str | None = None) -> int:
