@@ -285,6 +285,9 @@ SENDCLOUD_REQUESTS_PER_MINUTE = env_int("SENDCLOUD_REQUESTS_PER_MINUTE", 30, min
 SENDCLOUD_RATE_LIMIT_BACKOFF_SECONDS = env_float(
     "SENDCLOUD_RATE_LIMIT_BACKOFF_SECONDS", 60.0, minimum=1.0
 )
+# Seconds no process calls Sendcloud after a call timed out, so a silent Sendcloud holds one
+# worker thread per pause instead of one per open page. 0 turns the pause off.
+SENDCLOUD_TIMEOUT_PAUSE_SECONDS = env_float("SENDCLOUD_TIMEOUT_PAUSE_SECONDS", 10.0, minimum=0.0)
 
 # How often an open ticket page asks for news, in seconds.
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 15, minimum=2)

@@ -17,6 +17,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # ticket cache and of the request budget set their own values.
 SENDCLOUD_TICKET_CACHE_SECONDS = 0
 SENDCLOUD_REQUESTS_PER_MINUTE = 10_000
+# Tests that inject a hang expect the next call to reach the simulator; one test turns it on.
+SENDCLOUD_TIMEOUT_PAUSE_SECONDS = 0
 # Django's live server serves MEDIA_URL from MEDIA_ROOT. With both empty it looks up every path
 # as a file first, and a path too long for the file system then fails with a 500.
 MEDIA_URL = "/media/"

@@ -17,7 +17,7 @@ from tickets import mirror, services
 from tickets.models import MirroredTicket
 from tickets.sendcloud.client import get_client
 from tickets.sendcloud.errors import BudgetSpent, RateLimited
-from tickets.sendcloud.simulator import Status, rate_limited
+from tickets.sendcloud.simulator import Hang, Status, rate_limited
 from tickets.sendcloud.throttle import BUCKET_SECONDS, BUCKETS_PER_WINDOW
 
 pytestmark = pytest.mark.django_db
@@ -305,3 +305,33 @@ def test_warning_names_no_secret(sendcloud, caplog, settings):
     assert sendcloud.secret_key not in caplog.text
     assert sendcloud.public_key not in caplog.text
     assert "[redacted]" in caplog.text
+
+
+# Pause after a timeout
+
+
+def test_timeout_pauses_calls_for_every_ticket(agent_client, shared_cache, settings):
+    settings.SENDCLOUD_TIMEOUT_PAUSE_SECONDS = 30
+    settings.SENDCLOUD_READ_TIMEOUT = 0.5
+    shared_cache.state.inject(Hang(seconds=5), times=1)
+    assert agent_client.get(ticket_url(43)).status_code == 503
+
+    started = time.monotonic()
+    response = agent_client.get(ticket_url(42))
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert "did not answer in time" in response.text
+    assert elapsed < 0.5
+    assert shared_cache.state.count_requests() == 1
+
+
+def test_timeout_pause_can_be_turned_off(agent_client, shared_cache, settings):
+    settings.SENDCLOUD_READ_TIMEOUT = 0.5
+    shared_cache.state.inject(Hang(seconds=5), times=1)
+    agent_client.get(ticket_url(43))
+
+    response = agent_client.get(ticket_url(42))
+
+    assert response.status_code == 200
+    assert shared_cache.state.count_requests() == 2

@@ -71,7 +71,7 @@ from .errors import (
     Unavailable,
 )
 from .oauth import TokenCache
-from .throttle import BACKGROUND, INTERACTIVE, Throttle
+from .throttle import BACKGROUND, INTERACTIVE, TIMEOUT_PAUSE_STATUS, Throttle
 from .types import RequestedDataPage, Ticket, TicketPage
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ class SendcloudClient:
         token_url: str = DEFAULT_TOKEN_URL,
         token_cache: BaseCache | None = None,
         throttle: Throttle | None = None,
+        timeout_pause: float = 0.0,
     ) -> None:
         url = urlsplit(base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
@@ -145,6 +146,8 @@ class SendcloudClient:
         self.read_timeout = read_timeout
         self.deadline = deadline
         self.throttle = throttle
+        # Seconds no process calls Sendcloud after it timed out; 0 turns the pause off.
+        self.timeout_pause = timeout_pause
         self._client_credentials = (public_key, secret_key)
         self._secrets = _secret_forms(public_key, secret_key)
         basic_auth = self._client_credentials if auth_scheme == "basic" else None
@@ -195,6 +198,9 @@ class SendcloudClient:
             "token_url": token_url,
             "token_cache": cache,
             "throttle": throttle,
+            "timeout_pause": _number_setting(
+                "SENDCLOUD_TIMEOUT_PAUSE_SECONDS", 10.0, zero_allowed=True
+            ),
         }
         try:
             return cls(base_url, public_key, secret_key, **arguments)
@@ -267,6 +273,7 @@ class SendcloudClient:
                     self._log_retry(path, str(failure.error.message), attempt)
                     attempt += 1
                     continue
+                self._pause_after_timeout(failure.error)
                 raise failure.error from failure.__cause__
 
             if response.status == 401 and token is not None and not token_renewed:
@@ -290,6 +297,17 @@ class SendcloudClient:
             except InvalidResponse as error:
                 message = error.message + self._request_id_note(response.request_id)
                 raise InvalidResponse(message, path=path, status=response.status) from None
+
+    def _pause_after_timeout(self, error: Unavailable) -> None:
+        """Stop every process from calling for a while after Sendcloud timed out.
+
+        Without the pause, each page of another ticket would hold a worker thread for a whole
+        timeout while Sendcloud is silent.
+        """
+        if self.throttle is None or self.timeout_pause <= 0:
+            return
+        if error.reason == Unavailable.TIMEOUT or error.timed_out:
+            self.throttle.back_off(self.timeout_pause, status=TIMEOUT_PAUSE_STATUS)
 
     def _note_backoff(self, response: "_BufferedResponse") -> None:
         """Make every process wait after a 429, or after a 5xx that sent Retry-After."""
@@ -699,7 +717,9 @@ def _transport_failure(
     """Translate a failure before any status arrived into an Unavailable error."""
     if isinstance(error, requests.ConnectTimeout):
         message = f"Connection to Sendcloud at {host} timed out"
-        return _TransportFailure(Unavailable(message, path=path), retryable=False)
+        unavailable = Unavailable(message, path=path)
+        unavailable.timed_out = True
+        return _TransportFailure(unavailable, retryable=False)
     if isinstance(error, requests.Timeout):
         message = f"Sendcloud at {host} did not respond within {round(read_timeout, 1):g} s"
         unavailable = Unavailable(message, reason=Unavailable.TIMEOUT, path=path)
@@ -779,10 +799,16 @@ def _check_paging(page: int, size: int, max_size: int) -> None:
         raise ValueError(f"size must be between 1 and {max_size}, got {size}")
 
 
-def _number_setting(name: str, default: float, *, integer: bool = False) -> float:
+def _number_setting(
+    name: str, default: float, *, integer: bool = False, zero_allowed: bool = False
+) -> float:
     value = getattr(settings, name, default)
     valid_types = int if integer else int | float
-    if isinstance(value, bool) or not isinstance(value, valid_types) or value <= 0:
+    is_number = isinstance(value, valid_types) and not isinstance(value, bool)
+    too_small = is_number and (value < 0 if zero_allowed else value <= 0)
+    if not is_number or too_small:
         kind = "a positive integer" if integer else "a positive number of seconds"
+        if zero_allowed:
+            kind = "0 or a positive number of seconds"
         raise ConfigurationError(f"{name} must be {kind}, got {value!r}")
     return value

@@ -73,6 +73,8 @@ class Unavailable(SendcloudError):
         super().__init__(message, **kwargs)
         self.reason = reason
         self.retry_after = retry_after
+        # True for a connect timeout too, whose reason is CONNECTION.
+        self.timed_out = reason == self.TIMEOUT
 
 
 class InvalidResponse(SendcloudError):

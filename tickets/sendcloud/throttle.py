@@ -40,6 +40,8 @@ MIN_BACKOFF_SECONDS = 1.0
 # NOTE: a cap on a Retry-After that Sendcloud might send by mistake (hours or days). Sendcloud
 # documents no Retry-After header at all, so the right cap is a guess.
 MAX_BACKOFF_SECONDS = 15 * 60
+# The status recorded for a pause that the dashboard takes itself after Sendcloud timed out.
+TIMEOUT_PAUSE_STATUS = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +107,17 @@ class Throttle:
         self.cache.set(
             self._backoff_key, Backoff(until=until, status=status), timeout=math.ceil(seconds) + 1
         )
-        logger.warning(
-            "Sendcloud returned %s, so no process calls it for the next %.0f s.", status, seconds
-        )
+        if status == TIMEOUT_PAUSE_STATUS:
+            logger.warning(
+                "Sendcloud did not answer in time, so no process calls it for the next %.0f s.",
+                seconds,
+            )
+        else:
+            logger.warning(
+                "Sendcloud returned %s, so no process calls it for the next %.0f s.",
+                status,
+                seconds,
+            )
         return seconds
 
     def _wait_for_backoff(self, path: str, deadline_at: float) -> None:
@@ -120,6 +130,12 @@ class Throttle:
             self._sleep(remaining)
             return
 
+        if backoff.status == TIMEOUT_PAUSE_STATUS:
+            message = (
+                f"Sendcloud did not answer in time moments ago; {math.ceil(remaining)} s of the "
+                "pause are left, so no request was sent"
+            )
+            raise Unavailable(message, reason=Unavailable.TIMEOUT, retry_after=remaining, path=path)
         message = (
             f"Sendcloud asked the dashboard to wait after a {backoff.status}; "
             f"{math.ceil(remaining)} s of the wait are left, so no request was sent"
