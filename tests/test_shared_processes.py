@@ -101,6 +101,9 @@ def dashboards(request, simulator, tmp_path) -> Iterator[list[str]]:
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     run_manage(env, "migrate", "--no-input")
     run_manage(env, "createcachetable")
+    # The production settings serve static files from collectstatic's manifest, which a fresh
+    # clone does not have yet.
+    run_manage(env, "collectstatic", "--no-input", "--verbosity", "0")
     run_manage(
         env,
         "shell",
