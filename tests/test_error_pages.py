@@ -26,3 +26,27 @@ def test_head_is_answered_like_get(agent_client, name):
     response = agent_client.head(reverse(name))
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("name", ["home", "documents", "healthz"])
+def test_unsafe_method_on_reading_page_is_405(agent_client, name, method):
+    response = getattr(agent_client, method)(reverse(name))
+
+    assert response.status_code == 405
+    assert "Method not allowed" in response.text
+    assert "expired" not in response.text
+
+
+def test_post_to_ticket_page_is_405(agent_client):
+    response = agent_client.post(reverse("ticket_detail", args=[42]))
+
+    assert response.status_code == 405
+
+
+def test_sign_in_still_takes_post(client, agent):
+    response = client.post(
+        reverse("login"), {"username": "agent", "password": "correct horse battery staple"}
+    )
+
+    assert response.status_code == 302

@@ -191,3 +191,23 @@ def test_sign_in_page_has_no_serious_axe_violations(page, live_server, db):
     page.goto(f"{live_server.url}/login/")
 
     assert serious_violations(page) == []
+
+
+def test_arrowing_through_filter_sends_one_request(queue_page, live_server):
+    page = queue_page
+    filter_requests = []
+    filter_url = f"{live_server.url}/?"
+    page.on(
+        "request",
+        lambda request: (
+            filter_requests.append(request.url) if request.url.startswith(filter_url) else None
+        ),
+    )
+    page.locator("details.filters summary").click()
+    page.focus("#filter-carrier")
+
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(1500)
+
+    assert len(filter_requests) == 1

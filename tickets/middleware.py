@@ -209,3 +209,31 @@ class MethodNotAllowedPageMiddleware:
         page = render(request, "405.html", status=405)
         page["Allow"] = response.get("Allow", "")
         return page
+
+
+class UnsafeMethodMiddleware:
+    """Answer 405 to a POST, PUT or DELETE on a page that only reads, before the CSRF check.
+
+    Without it, CsrfViewMiddleware answers such a request first, with a 403 about an expired
+    form, which is wrong for a page that has no form. Only the sign-in and sign-out views,
+    class-based views that list the method, take unsafe methods.
+    """
+
+    SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.method in self.SAFE_METHODS:
+            return None
+        view_class = getattr(view_func, "view_class", None)
+        allowed = getattr(view_class, "http_method_names", ())
+        if request.method.lower() in allowed:
+            return None
+        page = render(request, "405.html", status=405)
+        page["Allow"] = "GET, HEAD"
+        return page
