@@ -77,7 +77,7 @@ def main() -> int:
         log(f"Demo mode: the Sendcloud simulator listens on {url}")
         children.extend(start_demo_portal(env, int(port)))
     elif has_public != has_secret:
-        # The system check says the same; this names the key before SECRET_KEY is even read.
+        # The system check reports the same, but this names the key before SECRET_KEY is read.
         missing = "SENDCLOUD_SECRET_KEY" if has_public else "SENDCLOUD_PUBLIC_KEY"
         raise SystemExit(
             f"{missing} is missing: set both Sendcloud keys for live mode, or neither for the demo."

@@ -12,7 +12,7 @@ MAX_MESSAGE_CHARS = 300
 
 
 class OneLineFormatter(logging.Formatter):
-    # UTC with an explicit marker, like gunicorn's own log lines, whatever TIME_ZONE says.
+    # Times are in UTC with a Z, like gunicorn's own log lines, whatever TIME_ZONE is.
     converter = time.gmtime
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"

@@ -193,10 +193,10 @@ class IdleSessionMiddleware:
 
 
 class MethodNotAllowedPageMiddleware:
-    """Give a 405 answer a page in words, since Django's own 405 answer has an empty body.
+    """Render a page in words for a 405 response, whose body Django leaves empty.
 
-    An agent who types the sign-out address gets a GET refused; an empty white page would look
-    like a broken dashboard.
+    An agent who types the sign-out address sends a GET, which the view rejects. An empty white
+    page would look like a broken dashboard.
     """
 
     def __init__(self, get_response):
@@ -212,9 +212,9 @@ class MethodNotAllowedPageMiddleware:
 
 
 class UnsafeMethodMiddleware:
-    """Answer 405 to a POST, PUT or DELETE on a page that only reads, before the CSRF check.
+    """Reject a POST, PUT or DELETE to a page that only reads with a 405, before the CSRF check.
 
-    Without it, CsrfViewMiddleware answers such a request first, with a 403 about an expired
+    Without it, CsrfViewMiddleware rejects such a request first, with a 403 about an expired
     form, which is wrong for a page that has no form. Only the sign-in and sign-out views,
     class-based views that list the method, take unsafe methods.
     """
