@@ -12,7 +12,7 @@ MAX_MESSAGE_CHARS = 300
 
 
 class OneLineFormatter(logging.Formatter):
-    # Times are in UTC with a Z, like gunicorn's own log lines, whatever TIME_ZONE is.
+    # Times are in UTC with a Z, whatever TIME_ZONE is, so log lines of all processes sort.
     converter = time.gmtime
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"
