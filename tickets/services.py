@@ -77,7 +77,7 @@ WAIT_WITH_DATA_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class UpstreamFailure:
-    """What went wrong with Sendcloud, in words for the agent, and since when.
+    """A failure of Sendcloud, in words for the agent, with the time it started.
 
     `retry_after` is the wait in seconds that Sendcloud or the request budget requires, or None.
     """

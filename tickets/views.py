@@ -172,7 +172,7 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 @require_safe
 def ticket_refresh(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    """Answer a poll of the ticket page: only the freshness line if nothing changed.
+    """Respond to a poll of the ticket page: only the freshness line if nothing changed.
 
     Always 200, because htmx swaps no 4xx or 5xx answer: a failure becomes a banner and the
     page keeps the last known data.

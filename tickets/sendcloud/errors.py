@@ -24,15 +24,15 @@ class SendcloudError(Exception):
 
 
 class TicketNotFound(SendcloudError):
-    """Sendcloud answered 404: the ticket does not exist or belongs to another account."""
+    """Sendcloud returned 404: the ticket does not exist or belongs to another account."""
 
 
 class CredentialsRejected(SendcloudError):
-    """Sendcloud answered 401: the public or secret key is wrong."""
+    """Sendcloud returned 401: the public or secret key is wrong."""
 
 
 class AccessDenied(SendcloudError):
-    """Sendcloud answered 403: the keys work but may not use the Support API (beta not enabled)."""
+    """Sendcloud returned 403: the keys work but may not use the Support API (beta not enabled)."""
 
 
 class RateLimited(SendcloudError):

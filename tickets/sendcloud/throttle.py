@@ -109,7 +109,7 @@ class Throttle:
         )
         if status == TIMEOUT_PAUSE_STATUS:
             logger.warning(
-                "Sendcloud did not answer in time, so no process calls it for the next %.0f s.",
+                "Sendcloud did not respond in time, so no process calls it for the next %.0f s.",
                 seconds,
             )
         else:

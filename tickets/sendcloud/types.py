@@ -20,7 +20,7 @@ class RequestedAction:
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """How a ticket was resolved; every field may be missing upstream."""
+    """The outcome of a resolved ticket. Any of its fields may be missing upstream."""
 
     outcome: str | None
     amount: Decimal | None
@@ -74,7 +74,7 @@ class RequestedData:
 class RequestedDataPage:
     """One page of requested data.
 
-    Paging fields are `None` when Sendcloud answered with the bare `{"data": [...]}` envelope.
+    Paging fields are `None` when Sendcloud returned the bare `{"data": [...]}` envelope.
     """
 
     items: tuple[RequestedData, ...]
