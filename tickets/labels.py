@@ -21,7 +21,7 @@ STATUS_LABELS = {
     "closed": _("Closed"),
     "communicated_to_carrier": _("Communicated to carrier"),
     "customer_documents_requested": _("Documents requested"),
-    "customer_reminder_sent": _("Reminder sent to you"),
+    "customer_reminder_sent": _("Reminder sent to the shop"),
     "delayed": _("Delayed"),
     "delivered_scan_received": _("Delivered scan received"),
     "delivery_confirmation_rejected": _("Delivery confirmation rejected"),
