@@ -11,7 +11,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMi
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -234,6 +234,5 @@ class UnsafeMethodMiddleware:
         allowed = getattr(view_class, "http_method_names", ())
         if request.method.lower() in allowed:
             return None
-        page = render(request, "405.html", status=405)
-        page["Allow"] = "GET, HEAD"
-        return page
+        # MethodNotAllowedPageMiddleware, further in, renders the page for this response.
+        return HttpResponseNotAllowed(["GET", "HEAD"])

@@ -200,12 +200,6 @@ def _failure_message(kind: str, reason: str = "", status: int | None = None) -> 
     return _("Sendcloud cannot be reached.")
 
 
-def describe_failure(error: errors.SendcloudError) -> tuple[str, str]:
-    """Classify a client error into a failure kind and a sentence for the agent."""
-    kind = _failure_kind(error)
-    return kind, _failure_message(kind, getattr(error, "reason", ""), error.status)
-
-
 def _failure_from(outcome: _Outcome, now: datetime) -> UpstreamFailure:
     retry_after = None
     if outcome.retry_until is not None:

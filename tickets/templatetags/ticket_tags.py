@@ -47,14 +47,3 @@ def time_exact(value: datetime | None, format_name: str = "DATETIME_FORMAT"):
     return format_html(
         '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, format_name)
     )
-
-
-@register.simple_tag
-def clock_time(value: datetime | None):
-    """Render a moment as the local HH:MM:SS in a <time> element."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%H:%M:%S")
-    )
