@@ -291,7 +291,7 @@ SENDCLOUD_RATE_LIMIT_BACKOFF_SECONDS = env_float(
 # worker thread per pause instead of one per open page. 0 turns the pause off.
 SENDCLOUD_TIMEOUT_PAUSE_SECONDS = env_float("SENDCLOUD_TIMEOUT_PAUSE_SECONDS", 10.0, minimum=0.0)
 
-# How often an open ticket page asks for news, in seconds.
+# Seconds between two polls of an open ticket page.
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 15, minimum=2)
 # How long the last known state of a ticket is kept to show beside an upstream failure.
 DASHBOARD_STALE_SECONDS = env_int("DASHBOARD_STALE_SECONDS", 24 * 3600, minimum=60)

@@ -1,4 +1,4 @@
-"""The poll of the ticket page: what it answers when things change, stay or fail."""
+"""The poll of the ticket page: what it returns when things change, stay or fail."""
 
 import re
 

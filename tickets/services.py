@@ -39,7 +39,7 @@ from tickets.sendcloud.types import RequestedAction, Resolution, Ticket
 
 logger = logging.getLogger(__name__)
 
-# Failure kinds, each with the HTTP status a full page answers when it has nothing to show.
+# Failure kinds, each with the HTTP status of a full page that has nothing to show.
 UNAVAILABLE = "unavailable"
 RATE_LIMITED = "rate_limited"
 BUDGET_SPENT = "budget_spent"
@@ -476,7 +476,7 @@ class _FailureLog:
     """Log each failure of a ticket's calls once a minute, counting the repeats in between.
 
     Failures count as the same when the ticket, the error class, the status and the reason are
-    the same; the message may differ in its request id. The counts are kept per process.
+    the same. Their messages may still differ in the request id. The counts are kept per process.
     """
 
     WINDOW_SECONDS = 60.0

@@ -36,7 +36,7 @@ class AccessDenied(SendcloudError):
 
 
 class RateLimited(SendcloudError):
-    """Sendcloud answered 429. `retry_after` is the wait in seconds, or None when not sent."""
+    """Sendcloud returned 429. `retry_after` is the wait in seconds, or None when not sent."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
         super().__init__(message, **kwargs)
@@ -78,7 +78,7 @@ class Unavailable(SendcloudError):
 
 
 class InvalidResponse(SendcloudError):
-    """Sendcloud answered JSON of an unexpected shape, or another unexpected status."""
+    """Sendcloud returned JSON of an unexpected shape, or another unexpected status."""
 
 
 class ConfigurationError(SendcloudError):

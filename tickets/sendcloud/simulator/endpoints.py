@@ -19,7 +19,7 @@ REQUESTED_DATA_MAX_SIZE = 100
 REQUESTED_DATA_DEFAULT_SIZE = 50
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path)
-# The longest token request body read, in bytes.
+# The maximum size of a token request body that is read, in bytes.
 MAX_TOKEN_BODY_BYTES = 4096
 
 _INTEGER = re.compile(r"-?[0-9]+")
